@@ -1,0 +1,84 @@
+"""The :class:`City`: a walk graph, a drive graph, zones and service facilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kaicity.categories import CATEGORIES, ZONES
+from kaicity.network.graph import Graph
+
+#: Columns of :attr:`City.facilities`.
+FACILITY_COLUMNS: tuple[str, ...] = (
+    "facility_id", "category", "name", "node", "drive_node", "x", "y", "lon", "lat", "source",
+)
+
+
+@dataclass(eq=False)
+class City:
+    """A street network ready for simulation.
+
+    Attributes
+    ----------
+    name : str
+        Human-readable name (place, file stem or ``"synthetic"``).
+    walk : Graph
+        Undirected pedestrian graph, weights in metres.
+    drive : Graph
+        Directed road graph (oneways respected), weights in seconds.
+    walk_to_drive : ndarray of int32
+        For each walk node, the nearest drive node (where a vehicle picks someone up).
+    drive_to_walk : ndarray of int32
+        For each drive node, the nearest walk node.
+    facilities : pandas.DataFrame
+        One row per service facility, columns :data:`FACILITY_COLUMNS`; ``node`` is a walk
+        node index, ``drive_node`` a drive node index, ``category`` one of
+        :data:`kaicity.categories.CATEGORIES`, ``source`` ``"osm"`` or ``"synthetic"``.
+    source : str
+        Where the city came from (spec string).
+    report : dict
+        What loading dropped or derived (e.g. nodes outside the largest component).
+    G_walk, G_drive : networkx.MultiDiGraph or None
+        The OSMnx-compatible graphs the CSR arrays were built from (node order equals CSR order).
+    """
+
+    name: str
+    walk: Graph
+    drive: Graph
+    walk_to_drive: np.ndarray
+    drive_to_walk: np.ndarray
+    facilities: pd.DataFrame
+    source: str = ""
+    report: dict = field(default_factory=dict)
+    G_walk: object | None = field(default=None, repr=False)
+    G_drive: object | None = field(default=None, repr=False)
+
+    def facilities_of(self, category: str) -> pd.DataFrame:
+        """Facilities of one category (may be empty)."""
+        return self.facilities[self.facilities["category"] == category]
+
+    def summary(self) -> dict:
+        """Counts for printing: nodes, edges, km of street, zones and facilities per category."""
+        walk_km = float(self.walk.lengths.sum()) / 2000.0  # each undirected edge is stored twice
+        drive_km = float(self.drive.lengths.sum()) / 1000.0
+        zones = {z: int(np.sum(self.walk.zone == i)) for i, z in enumerate(ZONES)}
+        counts = self.facilities["category"].value_counts() if len(self.facilities) else pd.Series(dtype=int)
+        return {
+            "name": self.name,
+            "source": self.source,
+            "walk_nodes": self.walk.n_nodes,
+            "walk_edges": self.walk.n_edges // 2,
+            "walk_km": round(walk_km, 2),
+            "drive_nodes": self.drive.n_nodes,
+            "drive_edges": self.drive.n_edges,
+            "drive_km": round(drive_km, 2),
+            "walk_nodes_by_zone": zones,
+            "facilities": {c: int(counts.get(c, 0)) for c in CATEGORIES},
+            "report": dict(self.report),
+        }
+
+    def __repr__(self) -> str:
+        return (f"<City {self.name!r}: walk {self.walk.n_nodes} nodes, drive {self.drive.n_nodes} nodes, "
+                f"{len(self.facilities)} facilities>")
