@@ -501,8 +501,8 @@ def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_
     reach = float(np.hypot(urban_xy[:, 0], urban_xy[:, 1]).max())
     n_vill = max(2, round(0.6 * n_target / 35.0))
     sizes = rng.integers(10, 61, n_vill)
-    if sizes.sum() > 0.8 * n_target:  # tiny hinterlands: keep room for the roads
-        sizes = np.maximum(10, np.rint(sizes * 0.8 * n_target / sizes.sum())).astype(np.int64)
+    # villages take ~60 % of the rural budget, the roads between them the rest
+    sizes = np.clip(np.rint(sizes * 0.6 * n_target / sizes.sum()), 10, 60).astype(np.int64)
     spacing = rng.uniform(70.0, 95.0, n_vill)
     radius = spacing * (np.sqrt(sizes / np.pi) + 1.2)
     n_town = max(1, min(n_vill, round(n_vill / 6.0)))
