@@ -112,9 +112,14 @@ def load_yaml_text(text: str, display_file: str | None = None) -> Any:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(str(exc.problem or "invalid YAML").split())
         context = " ".join(str(exc.context).split()) if exc.context else ""
+        if context and exc.context_mark is not None and mark is not None \
+                and exc.context_mark.line != mark.line:
+            context += f" started at line {exc.context_mark.line + 1}"
         if context and context not in problem:
             problem = f"{problem} ({context})"
-        raise ScenarioError(f"YAML syntax error: {problem}", file=display_file,
+        is_syntax = not isinstance(exc, yaml.constructor.ConstructorError)
+        what = f"YAML syntax error: {problem}" if is_syntax else problem
+        raise ScenarioError(what, file=display_file,
                             line=mark.line + 1 if mark is not None else None) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {' '.join(str(exc).split())}", file=display_file) from None

@@ -101,9 +101,12 @@ def _num(x: Any) -> str:
 
 
 def _f(default: Any = ..., *, description: str, unit: str = "", source: str = "assumption",
-       allowed: str | None = None, factory: Any = None, **constraints: Any) -> Any:
-    """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed)."""
-    extra: dict[str, Any] = {"unit": unit, "source": source}
+       allowed: str | None = None, factory: Any = None, setting: bool = False, **constraints: Any) -> Any:
+    """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed).
+
+    ``setting=True`` marks a model setting (a choice, not a fact about the world): its source is "-".
+    """
+    extra: dict[str, Any] = {"unit": unit, "source": "-" if setting else source}
     if allowed is not None:
         extra["allowed"] = allowed
     if factory is not None:
@@ -234,21 +237,23 @@ class CitySection(_Model):
     """Where the street network and the service facilities come from."""
 
     source: str = _f(
-        "synthetic", min_length=1,
+        "synthetic", setting=True, min_length=1,
         description="Street network: `synthetic`, a path to an .osm/.osm.bz2/.osm.xml/.graphml file "
                     "(relative to the YAML that sets it) or a place name to download",
         allowed="`synthetic`, a network file path or a place name")
-    n_nodes: int = _f(10000, ge=500, le=2_000_000, unit="nodes",
+    n_nodes: int = _f(10000, setting=True, ge=500, le=2_000_000, unit="nodes",
                       description="Approximate number of street nodes of a synthetic city "
                                   "(ignored otherwise)")
-    city_seed: int = _f(7, ge=0, description="Seed of the synthetic street layout (separate from `seed`)")
+    city_seed: int = _f(7, setting=True, ge=0,
+                        description="Seed of the synthetic street layout (separate from `seed`)")
     facilities: Literal["auto", "osm", "synthetic"] = _f(
-        "auto", description="Facility source: `auto` = OSM amenities for an OSM network, else synthetic")
+        "auto", setting=True,
+        description="Facility source: `auto` = OSM amenities for an OSM network, else synthetic")
     facility_counts: FacilityCounts | None = _f(  # type: ignore[valid-type]
-        None, unit="facilities",
+        None, setting=True, unit="facilities",
         description="Synthetic facilities per category; null or a missing category = the builder's default")
     facility_placement: Literal["central", "uniform", "by_population"] = _f(
-        "by_population", description="Where synthetic facilities are placed")
+        "by_population", setting=True, description="Where synthetic facilities are placed")
 
     @field_validator("source")
     @classmethod
@@ -281,10 +286,10 @@ class CitySection(_Model):
 class SimulationSection(_Model):
     """Length and resolution of a run."""
 
-    days: int = _f(1, ge=1, le=365, unit="days", description="Simulated days")
-    tick_minutes: float = _f(1.0, ge=0.25, le=15, unit="min",
+    days: int = _f(1, setting=True, ge=1, le=365, unit="days", description="Simulated days")
+    tick_minutes: float = _f(1.0, setting=True, ge=0.25, le=15, unit="min",
                              description="Length of one tick; must divide a day (1440 min) evenly")
-    start_hour: int = _f(0, ge=0, le=23, unit="h", description="Hour of day the run starts")
+    start_hour: int = _f(0, setting=True, ge=0, le=23, unit="h", description="Hour of day the run starts")
 
     @field_validator("tick_minutes")
     @classmethod
@@ -353,8 +358,9 @@ Literacy = _keyed("Literacy", "group", {
 class PopulationSection(_Model):
     """Who lives in the city: size, where homes are, age groups, literacy, mobility."""
 
-    residents: int = _f(10000, ge=1, le=5_000_000, unit="agents", description="Number of resident agents")
-    scale: float = _f(1.0, gt=0, le=100_000, unit="people per agent",
+    residents: int = _f(10000, setting=True, ge=1, le=5_000_000, unit="agents",
+                        description="Number of resident agents")
+    scale: float = _f(1.0, setting=True, gt=0, le=100_000, unit="people per agent",
                       description="Real people each agent stands for (e.g. 128k people with 8k agents "
                                   "-> 16); population totals are agent counts x scale")
     zone_shares: ZoneShares = _f(  # type: ignore[valid-type]
@@ -492,7 +498,7 @@ OnlineShare = _keyed("OnlineShare", "category",
 class OnlineServicesSection(_Model):
     """Smart-city e-government / online channel (present in both smart and AI cities)."""
 
-    enabled: bool = _f(True, description="Whether the online channel exists")
+    enabled: bool = _f(True, setting=True, description="Whether the online channel exists")
     share: OnlineShare = _f(  # type: ignore[valid-type]
         factory=OnlineShare, unit="share", description="Share of needs of each category resolvable online")
     literacy_required: float = _f(0.65, ge=0, le=1, unit="literacy index",
@@ -512,7 +518,7 @@ AiWait = _keyed("AiWait", "category",
 class AiServicesSection(_Model):
     """K-AI City AI remote services (AI medical consultation, AI education, AI welfare assistant)."""
 
-    enabled: bool = _f(False, description="Whether AI remote services exist (AI city)")
+    enabled: bool = _f(False, setting=True, description="Whether AI remote services exist (AI city)")
     share: AiShare = _f(  # type: ignore[valid-type]
         factory=AiShare, unit="share",
         description="Share of needs of each category an AI service can resolve",
@@ -538,9 +544,10 @@ TrainingRate = _keyed("TrainingRate", "group", {"child": 0.0, "adult": 0.00002, 
 class SupportCentresSection(_Model):
     """AI support centres (디지털배움터-like): assisted AI service and digital training."""
 
-    count: int = _f(0, ge=0, le=10_000, unit="centres", description="Number of support centres (0 = none)")
+    count: int = _f(0, setting=True, ge=0, le=10_000, unit="centres",
+                    description="Number of support centres (0 = none)")
     placement: Literal["central", "uniform", "by_elderly"] = _f(
-        "by_elderly", description="Where centres are placed")
+        "by_elderly", setting=True, description="Where centres are placed")
     staff: int = _f(2, ge=1, le=1000, unit="sessions", description="Concurrent assisted sessions per centre")
     session_min: float = _f(30.0, gt=0, le=1440, unit="min", description="Length of an assisted session")
     opening_hours: HourPair = _f(factory=lambda: [9, 18], unit="h",
@@ -601,11 +608,12 @@ StopSpacing = _keyed("StopSpacing", "zone", {"core": 500.0, "suburb": 777.0, "ru
 class BusSection(_Model):
     """Fixed-route buses on timetables (both scenarios)."""
 
-    enabled: bool = _f(True, description="Whether fixed-route buses run")
-    lines: BusLines = _f("auto", description="`auto` (generated lines) or a list of {name, stops: "
-                                             "[[lon, lat], ...], headway_min}",
+    enabled: bool = _f(True, setting=True, description="Whether fixed-route buses run")
+    lines: BusLines = _f("auto", setting=True,
+                         description="`auto` (generated lines) or a list of {name, stops: [[lon, lat], ...], "
+                                     "headway_min}",
                          allowed="`auto` or a list of lines")
-    n_lines: int = _f(6, ge=0, le=1000, unit="lines",
+    n_lines: int = _f(6, setting=True, ge=0, le=1000, unit="lines",
                       description="Number of auto lines linking zone centres with suburbs and rural villages")
     urban_headway_min: float = _f(30.0, gt=0, le=1440, unit="min",
                                   description="Headway of auto lines in core/suburb zones",
@@ -633,15 +641,17 @@ class BusSection(_Model):
 class RebalancingSection(_Model):
     """Predictive rebalancing of idle DRT vehicles toward forecast demand."""
 
-    enabled: bool = _f(True, description="Whether idle vehicles rebalance")
-    interval_min: float = _f(15.0, gt=0, le=1440, unit="min", description="Time between rebalancing rounds")
-    window_min: float = _f(60.0, gt=0, le=1440, unit="min", description="Demand forecast window")
+    enabled: bool = _f(True, setting=True, description="Whether idle vehicles rebalance")
+    interval_min: float = _f(15.0, setting=True, gt=0, le=1440, unit="min",
+                             description="Time between rebalancing rounds")
+    window_min: float = _f(60.0, setting=True, gt=0, le=1440, unit="min",
+                           description="Demand forecast window")
 
 
 class DrtSection(_Model):
     """AI-dispatched demand-responsive transit (AI city)."""
 
-    enabled: bool = _f(False, description="Whether DRT runs (AI city)")
+    enabled: bool = _f(False, setting=True, description="Whether DRT runs (AI city)")
     vehicles: int = _f(12, ge=0, le=100_000, unit="vehicles", description="Fleet size",
                        source="Sejong Shucle: 12 vehicles on weekdays")
     capacity: int = _f(11, ge=1, le=100, unit="seats", description="Seats per vehicle",
@@ -662,7 +672,7 @@ class DrtSection(_Model):
     stop_s: float = _f(30.0, ge=0, le=600, unit="s", description="Boarding/alighting time per stop",
                        source="MATSim DRT: 10-60 s")
     mode: Literal["door_to_door", "virtual_stops"] = _f(
-        "door_to_door", description="Pick up at the door or at the nearest virtual stop")
+        "door_to_door", setting=True, description="Pick up at the door or at the nearest virtual stop")
     virtual_stop_spacing_m: float = _f(400.0, gt=0, le=10_000, unit="m",
                                        description="Spacing of virtual stops (mode virtual_stops)")
     virtual_stops_per_1000_people: float | None = _f(
@@ -673,10 +683,10 @@ class DrtSection(_Model):
     zones: list[ZoneName] = _f(factory=lambda: list(ZONES), min_length=1,
                                description="Zones DRT serves", allowed="a non-empty list of zones",
                                source="여객자동차법: DRT limited to rural or transit-deficient areas")
-    batch_s: float = _f(0.0, ge=0, le=3600, unit="s",
+    batch_s: float = _f(0.0, setting=True, ge=0, le=3600, unit="s",
                         description="0 = insert each request immediately; > 0 = collect requests for "
                                     "this long")
-    delay_weight: float = _f(1.0, ge=0, le=100, unit="weight",
+    delay_weight: float = _f(1.0, setting=True, ge=0, le=100, unit="weight",
                              description="Insertion cost = added vehicle time + weight * added passenger "
                                          "delay")
     rebalancing: RebalancingSection = _f(factory=RebalancingSection,
@@ -733,9 +743,10 @@ class CostsSection(_Model):
 class TargetsSection(_Model):
     """Observed values reports compare KPIs with; not used by the simulation (null = none)."""
 
-    drt_rides_per_day: float | None = _f(None, ge=0, unit="rides/day",
+    drt_rides_per_day: float | None = _f(None, setting=True, ge=0, unit="rides/day",
                                          description="Observed DRT rides per day (real people)")
-    drt_mean_wait_min: float | None = _f(None, ge=0, unit="min", description="Observed mean DRT wait")
+    drt_mean_wait_min: float | None = _f(None, setting=True, ge=0, unit="min",
+                                         description="Observed mean DRT wait")
 
 
 # --------------------------------------------------------------------------------------
@@ -749,9 +760,10 @@ class Scenario(_Model):
     :meth:`to_dict` are equal (the file they came from does not matter).
     """
 
-    name: str = _f(..., min_length=1, description="Scenario name shown in reports", allowed="non-empty text")
-    description: str = _f("", description="Free text shown in reports")
-    seed: int = _f(42, ge=0, le=2**32 - 1,
+    name: str = _f(..., setting=True, min_length=1, description="Scenario name shown in reports",
+                   allowed="non-empty text")
+    description: str = _f("", setting=True, description="Free text shown in reports")
+    seed: int = _f(42, setting=True, ge=0, le=2**32 - 1,
                    description="Seed of population, needs and choices (common random numbers across "
                                "scenarios)")
     city: CitySection = _f(factory=CitySection, description="Street network and facilities")
@@ -872,10 +884,12 @@ def _display(path: str | os.PathLike) -> str:
     p = Path(path)
     try:
         absolute = p.resolve()
-        rel = absolute.relative_to(Path.cwd().resolve())
-        return str(rel)
-    except (ValueError, OSError):
+    except OSError:
         return str(p)
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(absolute)
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
@@ -914,7 +928,7 @@ def _load_chain(path: Path, chain: tuple[Path, ...], via: Origin | None) -> tupl
     via_file, via_line = via if via is not None else (None, None)
     if real in chain:
         names = " -> ".join(_display(p) for p in (*chain[chain.index(real):], real))
-        raise ScenarioError(f"extends cycle {names}; a scenario cannot extend itself, directly or not",
+        raise ScenarioError(f"cycle {names}; a scenario cannot extend itself, directly or not",
                             path="extends", file=via_file, line=via_line)
     if not real.is_file():
         if via is None:
