@@ -182,7 +182,9 @@ def _keyed(name: str, kind: str, defaults: Mapping[str, Any], annotation: Any,
                            Field(default_factory=default))
         else:
             fields[key] = (annotation, Field(default, **constraints))
-    model = create_model(name, __base__=base, __doc__=doc, **fields)
+    assert name not in globals(), f"duplicate model name {name}"
+    model = create_model(name, __base__=base, __doc__=doc, __module__=__name__, **fields)
+    globals()[name] = model  # importable by name, so scenarios pickle (e.g. to Dask workers)
     return model
 
 
@@ -343,8 +345,10 @@ def _beta_model(name: str, default_mean: float, default_sd: float) -> type[BaseM
                                         f"{_num(self.mean)}; it must be < sqrt(mean*(1-mean)) = {limit:.3f}")
             return self
 
+    assert name not in globals(), f"duplicate model name {name}"
     _Beta.__name__ = _Beta.__qualname__ = name
     _Beta.__doc__ = "Beta distribution of digital literacy: mean and standard deviation in (0, 1)."
+    globals()[name] = _Beta  # importable by name, so scenarios pickle
     return _Beta
 
 
@@ -440,7 +444,7 @@ _RATE_DEFAULTS = {
     "culture": {"child": 0.05, "adult": 0.05, "elderly": 0.04},
 }
 DailyRate = _keyed("DailyRate", "category", {
-    cat: _keyed(f"{cat.capitalize()}Rate", "group", rates, float,
+    cat: _keyed(f"Rate{cat.capitalize()}", "group", rates, float,
                 f"Needs per person per day for {cat}, by group.", ge=0, le=10)
     for cat, rates in _RATE_DEFAULTS.items()
 }, None, "Needs per person per day, by category and group.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import pickle
 import re
 from pathlib import Path
 
@@ -73,6 +74,12 @@ def test_shipped_scenario_validates_and_round_trips(path):
     assert again.to_dict() == sc.to_dict()
     assert Scenario.from_dict(yaml.safe_load(sc.to_yaml())) == sc
     assert math.isclose(sum(sc.needs.hourly_profile), 1.0, rel_tol=0, abs_tol=1e-12)
+
+
+def test_scenario_pickles_for_worker_processes():
+    sc = load_scenario(SCENARIOS / "sejong_shucle.yaml")
+    again = pickle.loads(pickle.dumps(sc))
+    assert again == sc and again.files == sc.files
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
