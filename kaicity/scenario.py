@@ -281,6 +281,13 @@ class CitySection(_Model):
         """True for a generated city (``source: synthetic``)."""
         return self.source == "synthetic"
 
+    @property
+    def explicit_facility_counts(self) -> dict[str, int] | None:
+        """The categories whose synthetic facility count is set (others: the builder's default)."""
+        if self.facility_counts is None:
+            return None
+        return {k: v for k, v in self.facility_counts.as_dict().items() if v is not None}
+
 
 # --------------------------------------------------------------------------------------
 # simulation
@@ -812,7 +819,7 @@ class Scenario(_Model):
             raise ScenarioError("a scenario must be a mapping of keys (name:, city:, ...), "
                                 f"got {_show(data)}", file=shown)
         base_dir = Path(file).resolve().parent if file is not None else Path.cwd()
-        tree: Any = LineDict(data)
+        tree: Any = LineDict(_plain_value(data))
         tree.origins = {k: (shown, None) for k in data}
         files = [shown] if shown else []
         if "extends" in tree:
@@ -848,6 +855,7 @@ class Scenario(_Model):
         for dotted, value in overrides.items():
             parts = _check_override_path(str(dotted), data)
             _assign(data, parts, to_plain(_plain_value(value)))
+        _resolve_city_source(data, {})  # a relative network path in an override: relative to the cwd
         try:
             new = Scenario.model_validate(data)
         except ValidationError as exc:

@@ -477,3 +477,13 @@ def test_parse_overrides():
         "transit.drt.zones": ["rural"], "name": "demo"}
     with pytest.raises(ScenarioError, match="dotted.key=value"):
         parse_overrides(["population.residents"])
+
+
+def test_from_dict_accepts_tuples_and_numpy_scalars():
+    sc = Scenario.from_dict({"name": "x", "population": {"residents": np.int64(5)},
+                             "support_centres": {"opening_hours": (8, 17)},
+                             "city": {"facility_counts": {"daily": 3}}})
+    assert sc.population.residents == 5 and type(sc.population.residents) is int
+    assert sc.support_centres.opening_hours == [8, 17]
+    assert sc.city.explicit_facility_counts == {"daily": 3}
+    assert sc.city.facility_counts["healthcare"] is None  # the builder's default
