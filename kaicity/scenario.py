@@ -20,7 +20,7 @@ Every problem is raised as one :class:`~kaicity.errors.ScenarioError` whose one-
 message names the dotted key, the file and line it was written on, what is wrong and
 what is allowed, e.g.::
 
-    scenarios/x.yaml:12: population.residents: expected an integer >= 1, got the text 'many'
+    scenarios/x.yaml:12: population.residents: expected an integer in [1, 5000000], got the text 'many'
 
 Layering: this module imports only :mod:`kaicity.errors` and :mod:`kaicity.categories`
 from kaicity (plus its private helper :mod:`kaicity._yaml_lines`).
