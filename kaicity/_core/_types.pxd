@@ -1,9 +1,19 @@
 # Dtypes and sentinels of the Cython core, defined once.
 # Every kernel uses these names; the Python side mirrors them in kaicity/_core/constants.py.
-from libc.math cimport INFINITY
+#
+# The sentinels are compile-time constants (a C macro and an enum): a plain ``cdef``
+# variable assigned in a .pxd is never initialised in the modules that cimport it
+# (Cython warns "Assignment in pxd file will not be executed" and it reads as 0).
 
 ctypedef int index_t          # node / edge index (numpy int32)
 ctypedef double weight_t      # edge cost, time or distance (numpy float64)
 
-cdef weight_t INF = INFINITY  # unreachable / beyond the search limit
-cdef index_t NO_NODE = -1     # "no predecessor" / "no source within limit"
+cdef extern from *:
+    """
+    #include <math.h>
+    #define KAICITY_INF ((double) INFINITY)
+    """
+    const weight_t INF "KAICITY_INF"   # unreachable / beyond the search limit
+
+cdef enum:
+    NO_NODE = -1              # "no predecessor" / "no source within limit"
