@@ -222,11 +222,16 @@ def test_custom_and_zero_zone_shares() -> None:
     G = synthetic_city(3_000, seed=3, core_share=0.6, suburb_share=0.3, rural_share=0.1)
     share = {z: c / G.number_of_nodes() for z, c in Counter(_zones(G).values()).items()}
     assert share == pytest.approx({"core": 0.6, "suburb": 0.3, "rural": 0.1}, abs=0.03)
-    for kw in ({"suburb_share": 0.0, "rural_share": 0.55}, {"suburb_share": 0.55, "rural_share": 0.0}):
-        G = synthetic_city(2_000, seed=3, core_share=0.45, **kw)
-        zones = set(_zones(G).values())
-        assert zones == {"core"} | {z for z in ("suburb", "rural") if kw[f"{z}_share"] > 0}
+    for kw in ({"core_share": 0.45, "suburb_share": 0.0, "rural_share": 0.55},
+               {"core_share": 0.45, "suburb_share": 0.55, "rural_share": 0.0},
+               {"core_share": 0.2, "suburb_share": 0.0, "rural_share": 0.8},
+               {"core_share": 1.0, "suburb_share": 0.0, "rural_share": 0.0}):
+        G = synthetic_city(2_000, seed=3, **kw)
+        count = Counter(_zones(G).values())
+        assert set(count) == {z for z in ("core", "suburb", "rural") if kw[f"{z}_share"] > 0}
         assert abs(G.number_of_nodes() - 2_000) <= 100
+        for z, c in count.items():
+            assert c / G.number_of_nodes() == pytest.approx(kw[f"{z}_share"], abs=0.03)
         assert nx.is_strongly_connected(_drive_subgraph(G))
 
 
@@ -316,10 +321,12 @@ def test_rural_roads_between_villages_are_1_to_5_km(city: nx.MultiDiGraph,
 
 def test_villages_are_small_irregular_clusters(city: nx.MultiDiGraph) -> None:
     zone = _zones(city)
-    village_edges = [(u, v) for u, v, d in city.edges(data=True)
-                     if zone[u] == zone[v] == "rural" and d["highway"] in ("residential", "unclassified")
-                     and d["length"] < 200.0]
-    clusters = list(nx.connected_components(nx.Graph(village_edges)))
+    # village streets are single-segment ways; the long roads are ways of several segments
+    village_edges = [(u, v, d) for edges in _roads(city).values() if len(edges) == 1
+                     for u, v, d in edges if zone[u] == zone[v] == "rural"]
+    assert {d["highway"] for _, _, d in village_edges} == {"residential", "unclassified"}
+    assert max(d["length"] for _, _, d in village_edges) < 300.0
+    clusters = list(nx.connected_components(nx.Graph([(u, v) for u, v, _ in village_edges])))
     sizes = sorted(len(c) for c in clusters)
     assert len(clusters) >= 5
     assert sizes[0] >= 10 and sizes[-1] <= 60

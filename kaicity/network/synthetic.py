@@ -115,6 +115,15 @@ class _Builder:
             np.asarray(way, dtype=np.int64),
         ))
 
+    def mark(self) -> tuple[int, int, int, int]:
+        """A point to :meth:`rollback` to."""
+        return self.n, self.n_ways, len(self._x), len(self._edges)
+
+    def rollback(self, mark: tuple[int, int, int, int]) -> None:
+        """Forget every node and segment added since ``mark``."""
+        self.n, self.n_ways, n_chunks, n_edge_chunks = mark
+        del self._x[n_chunks:], self._y[n_chunks:], self._zone[n_chunks:], self._edges[n_edge_chunks:]
+
     def new_ways(self, k: int) -> np.ndarray:
         """Reserve ``k`` way ids."""
         ids = np.arange(self.n_ways, self.n_ways + k, dtype=np.int64)
@@ -380,7 +389,9 @@ def _suburb_district(b: _Builder, rng: np.random.Generator, n_target: int, core:
     keep = in_tree | (cls != _RESIDENTIAL) | (rng.random(u.size) >= 0.15)
     b.add_edges(u[keep], v[keep], cls[keep], ctx=_URBAN)
 
-    # roads to the core (secondary, and tertiary for large clusters) and between neighbours
+    # a secondary road from each cluster to the nearest of the core and the clusters placed
+    # before it (outer neighbourhoods reach the core through inner ones), a second, tertiary
+    # road to the core for large clusters beside it, and tertiary roads between neighbours
     xy = b.xy()
     core_tree = cKDTree(xy[core.grid_ids])
     la, lb, lcls = [], [], []
@@ -388,10 +399,18 @@ def _suburb_district(b: _Builder, rng: np.random.Generator, n_target: int, core:
         pts = xy[ids]
         dist_core = _rect_dist(pts[:, 0], pts[:, 1], core.half_w, core.half_h)
         gate = int(ids[np.argmin(dist_core)])
-        la.append(gate)
-        lb.append(int(core.grid_ids[core_tree.query(xy[gate])[1]]))
+        d_best, i_near = core_tree.query(xy[gate])
+        best = (gate, int(core.grid_ids[i_near]))
+        to_core = True
+        for j in range(i):
+            if np.hypot(*(centres[i] - centres[j])) - radii[i] - radii[j] < d_best:
+                a, c = _nearest_pair(xy, ids, members[j])
+                if math.dist(xy[a], xy[c]) < d_best:
+                    d_best, best, to_core = math.dist(xy[a], xy[c]), (a, c), False
+        la.append(best[0])
+        lb.append(best[1])
         lcls.append(_SECONDARY)
-        if ids.size > 300:
+        if to_core and ids.size > 300:
             far = np.hypot(*(pts - xy[gate]).T) > radii[i]
             if far.any():
                 gate2 = int(ids[far][np.argmin(dist_core[far])])
@@ -416,8 +435,9 @@ def _suburb_district(b: _Builder, rng: np.random.Generator, n_target: int, core:
 
 
 def _place_villages(rng: np.random.Generator, n_vill: int, n_town: int, urban_tree: cKDTree,
-                    reach: float, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
-    """Village centres 4-20 km from the city, grown as township trees of 2.2-4.4 km hops.
+                    reach: float, outer: float,
+                    radius: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """Village centres 4 km to ``outer`` from the city, grown as township trees of 2.2-4.4 km hops.
 
     Returns the centres (NaN for a village that found no room), the township of each
     village, and the (parent, child) hops, which become village-to-village roads.
@@ -435,7 +455,7 @@ def _place_villages(rng: np.random.Generator, n_vill: int, n_town: int, urban_tr
         d = np.hypot(p[:, None, 0] - c[None, :, 0], p[:, None, 1] - c[None, :, 1])
         return (d >= np.maximum(sep, r_new + radius[placed] + 600.0)[None, :]).all(axis=1)
 
-    steps = np.arange(0.0, reach + 25_000.0, 400.0)
+    steps = np.arange(0.0, reach + outer + 5_000.0, 400.0)
     for t in range(n_town):  # township roots 5-9 km beyond the built-up edge
         v = t
         for sep in (6000.0, 3000.0, min_sep):
@@ -453,7 +473,7 @@ def _place_villages(rng: np.random.Generator, n_vill: int, n_town: int, urban_tr
                 break
     by_town: list[list[int]] = [[p] if p in placed else [] for p in range(n_town)]
     for v in range(n_town, n_vill):  # the rest hop off a placed village, preferably of their township
-        for pool in (by_town[town[v]], placed):
+        for pool in (by_town[town[v]], placed, placed):
             if not pool:
                 continue
             parents = np.asarray(pool)[rng.integers(0, len(pool), 48)]
@@ -461,7 +481,7 @@ def _place_villages(rng: np.random.Generator, n_vill: int, n_town: int, urban_tr
             hop = rng.uniform(2200.0, 4400.0, 48)
             cand = centres[parents] + np.column_stack([np.cos(ang), np.sin(ang)]) * hop[:, None]
             d_urban = urban_tree.query(cand)[0]
-            ok = (d_urban >= 4000.0 + radius[v]) & (d_urban <= 20_000.0 - radius[v])
+            ok = (d_urban >= 4000.0 + radius[v]) & (d_urban <= outer - radius[v])
             ok &= clear(cand, radius[v], min_sep)
             if ok.any():
                 i = int(np.argmax(ok))
@@ -493,24 +513,30 @@ def _village_streets(b: _Builder, rng: np.random.Generator, ids: np.ndarray, vil
     b.add_edges(ids[e[:, 0]], ids[e[:, 1]], cls, ctx=_VILLAGE)
 
 
-def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_ids: np.ndarray) -> None:
-    """Villages of 10-60 nodes grouped in townships, linked by roads split every few hundred metres."""
-    xy_all = b.xy()
-    urban_xy = xy_all[urban_ids]
-    urban_tree = cKDTree(urban_xy)
-    reach = float(np.hypot(urban_xy[:, 0], urban_xy[:, 1]).max())
-    n_vill = max(2, round(0.6 * n_target / 35.0))
-    sizes = rng.integers(10, 61, n_vill)
-    # villages take ~60 % of the rural budget, the roads between them the rest
-    sizes = np.clip(np.rint(sizes * 0.6 * n_target / sizes.sum()), 10, 60).astype(np.int64)
-    spacing = rng.uniform(70.0, 95.0, n_vill)
-    radius = spacing * (np.sqrt(sizes / np.pi) + 1.2)
-    n_town = max(1, min(n_vill, round(n_vill / 6.0)))
-    centres, town, hops = _place_villages(rng, n_vill, n_town, urban_tree, reach, radius)
-    ok = ~np.isnan(centres[:, 0])
-    sizes = np.where(ok, sizes, 0)
+def _rebalance(sizes: np.ndarray, live: np.ndarray, delta: int, lo: int = 10, hi: int = 60) -> np.ndarray:
+    """Add (``delta > 0``) or remove nodes evenly over the live villages, keeping sizes in ``[lo, hi]``."""
+    sizes = sizes.copy()
+    sign = 1 if delta > 0 else -1
+    left = abs(int(delta))
+    while left > 0:
+        room = np.where(live, hi - sizes if sign > 0 else sizes - lo, 0)
+        n_open = int(np.count_nonzero(room))
+        if n_open == 0:
+            break
+        step = np.minimum(room, -(-left // n_open))
+        step = np.minimum(step, np.maximum(0, left - (np.cumsum(step) - step)))
+        sizes += sign * step
+        left -= int(step.sum())
+    return sizes
 
-    # village nodes: the ``size`` points of a rotated, jittered lattice nearest the centre
+
+def _village_nodes(b: _Builder, rng: np.random.Generator, centres: np.ndarray, sizes: np.ndarray,
+                   spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Village nodes: the ``size`` points of a rotated, jittered lattice nearest each centre.
+
+    Returns the node ids and the village of each node.
+    """
+    n_vill = len(sizes)
     tmpl = np.stack(np.meshgrid(np.arange(-7, 8), np.arange(-7, 8)), axis=-1).reshape(-1, 2).astype(float)
     tmpl = tmpl[np.hypot(tmpl[:, 0], tmpl[:, 1]) <= 6.5]
     key = np.hypot(tmpl[:, 0], tmpl[:, 1])[None, :] + rng.uniform(0.0, 1.2, (n_vill, len(tmpl)))
@@ -525,12 +551,23 @@ def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_
     jit = np.clip(rng.normal(0.0, 0.12, (village.size, 2)), -0.3, 0.3) * s[:, None]
     safe = np.nan_to_num(centres)
     vids = b.add_nodes(px + jit[:, 0] + safe[village, 0], py + jit[:, 1] + safe[village, 1], _RURAL)
-    _village_streets(b, rng, vids, village, spacing)
-    xy = b.xy()
-    first = np.concatenate([[0], np.cumsum(sizes)])
-    members = [vids[first[i]:first[i + 1]] for i in range(n_vill)]
+    return vids, village
 
-    # village-to-village roads: the township hops plus some shortcuts, all 1-5 km gate to gate
+
+def _village_roads(b: _Builder, rng: np.random.Generator, centres: np.ndarray, hops: list[tuple[int, int]],
+                   vids: np.ndarray, village: np.ndarray, urban_ids: np.ndarray,
+                   urban_tree: cKDTree) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """End nodes and classes of the long roads: village to village (1-5 km) and to the city.
+
+    Village-to-village roads follow the township hops plus some shortcuts to near neighbours;
+    each group of linked villages then gets a road to the nearest urban node (two for larger
+    groups).
+    """
+    xy = b.xy()
+    n_vill = len(centres)
+    first = np.searchsorted(village, np.arange(n_vill + 1))
+    members = [vids[first[i]:first[i + 1]] for i in range(n_vill)]
+    live = np.flatnonzero(first[1:] > first[:-1])
     la, lb, lcls = [], [], []
     linked: set[tuple[int, int]] = set()
 
@@ -546,11 +583,8 @@ def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_
 
     for p, c in hops:
         link(p, c, _TERTIARY if rng.random() < 0.3 else _UNCLASSIFIED)
-    live = np.flatnonzero(ok)
     if live.size > 1:
-        ctree = cKDTree(centres[live])
-        kq = min(5, live.size)
-        dist, nb = ctree.query(centres[live], k=kq)
+        dist, nb = cKDTree(centres[live]).query(centres[live], k=min(5, live.size))
         for row, i in enumerate(live):
             if rng.random() >= 0.4:
                 continue
@@ -559,12 +593,11 @@ def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_
                 if dj <= 5000.0 and (min(i, j), max(i, j)) not in linked and link(int(i), j, _UNCLASSIFIED):
                     break
 
-    # each group of linked villages gets a long road to the city (two for larger groups)
-    n_live = live.size
-    pos = {int(v): r for r, v in enumerate(live)}
-    if n_live:
-        pairs = np.array([(pos[i], pos[j]) for i, j in linked], dtype=np.int64).reshape(-1, 2)
-        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n_live, n_live))
+    if live.size:
+        pos = np.full(n_vill, -1, dtype=np.int64)
+        pos[live] = np.arange(live.size)
+        pairs = pos[np.array(sorted(linked), dtype=np.int64).reshape(-1, 2)]
+        graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(live.size, live.size))
         n_comp, comp = connected_components(graph, directed=False)
         d_urban, nearest = urban_tree.query(xy[vids])
         for cidx in range(n_comp):
@@ -582,11 +615,46 @@ def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_
                     la.append(gate2)
                     lb.append(int(urban_ids[nearest[gate2 - vids[0]]]))
                     lcls.append(_TERTIARY)
+    return np.array(la, dtype=np.int64), np.array(lb, dtype=np.int64), np.array(lcls, dtype=np.int8)
 
-    # split the roads so the hinterland lands on its node budget (edges of 150-600 m)
-    la_arr, lb_arr = np.array(la, dtype=np.int64), np.array(lb, dtype=np.int64)
-    seg = _segment_length(np.hypot(*(xy[la_arr] - xy[lb_arr]).T), n_target - int(sizes.sum()), 150.0, 600.0)
-    _add_links(b, rng, la_arr, lb_arr, np.array(lcls, dtype=np.int8), _RURAL_ROAD, _RURAL, seg)
+
+def _rural_district(b: _Builder, rng: np.random.Generator, n_target: int, urban_ids: np.ndarray) -> None:
+    """Villages of 10-60 nodes grouped in townships, linked by roads split every few hundred metres."""
+    urban_xy = b.xy()[urban_ids]
+    urban_tree = cKDTree(urban_xy)
+    reach = float(np.hypot(urban_xy[:, 0], urban_xy[:, 1]).max())
+    n_vill = max(2, round(0.6 * n_target / 35.0))
+    sizes = rng.integers(10, 61, n_vill)
+    # villages take ~60 % of the rural budget, the roads between them the rest
+    sizes = np.clip(np.rint(sizes * 0.6 * n_target / sizes.sum()), 10, 60).astype(np.int64)
+    spacing = rng.uniform(70.0, 95.0, n_vill)
+    radius = spacing * (math.sqrt(60 / math.pi) + 1.2)  # room for the largest village
+    n_town = max(1, min(n_vill, round(n_vill / 6.0)))
+    # villages lie 4-20 km out; only a hinterland too big for that band (some 5 km2 per village
+    # around a small town, with custom shares) reaches further
+    outer = max(20_000.0, math.sqrt((reach + 4000.0) ** 2 + n_vill * 5e6 / math.pi) - reach)
+    centres, _, hops = _place_villages(rng, n_vill, n_town, urban_tree, reach, outer, radius)
+    live = ~np.isnan(centres[:, 0])
+    lost = int(sizes[~live].sum())
+    sizes = _rebalance(np.where(live, sizes, 0), live, lost)  # villages that found no room
+
+    mark = b.mark()
+    for attempt in range(2):
+        vids, village = _village_nodes(b, rng, centres, sizes, spacing)
+        _village_streets(b, rng, vids, village, spacing)
+        la, lb, lcls = _village_roads(b, rng, centres, hops, vids, village, urban_ids, urban_tree)
+        xy = b.xy()
+        road_len = np.hypot(*(xy[la] - xy[lb]).T)
+        budget = n_target - int(sizes.sum())
+        # roads split into 150-600 m edges must absorb the rest of the budget; if they cannot,
+        # resize the villages (to roads of ~300 m edges) and lay them out once more
+        n_mid = [int((np.maximum(1, np.rint(road_len / s)) - 1).sum()) for s in (600.0, 300.0, 150.0)]
+        if attempt or n_mid[0] <= budget <= n_mid[2]:
+            break
+        sizes = _rebalance(sizes, live, budget - n_mid[1])
+        b.rollback(mark)
+    seg = _segment_length(road_len, n_target - int(sizes.sum()), 150.0, 600.0)
+    _add_links(b, rng, la, lb, lcls, _RURAL_ROAD, _RURAL, seg)
 
 
 # --------------------------------------------------------------------------------------------
