@@ -1,0 +1,430 @@
+"""The K-AI City model: a Mesa model built from a scenario and stepped tick by tick.
+
+Per-resident state lives in numpy arrays (:class:`~kaicity.services.population.Population`);
+the needs of the whole horizon are drawn up front (:mod:`kaicity.services.needs`).  Each
+tick pushes the needs that arise into an event queue and processes events in time order:
+a need (the resident chooses a channel and a mode), an arrival at a place (queue and
+service), a return home.  Residents with nothing to do cost nothing, so a tick's cost
+grows with events, not with the population.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from functools import lru_cache
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from kaicity.agents import AISupportCentre, FixedRouteBus, Resident, ServiceFacility
+from kaicity.categories import CATEGORIES, GROUPS
+from kaicity.errors import SimulationError
+from kaicity.network import load_city
+from kaicity.network.city import City
+from kaicity.scenario import Scenario, load_scenario
+from kaicity.services.access import PlaceAccess
+from kaicity.services.bus import BusNetwork
+from kaicity.services.channel import Channel, RemoteChannel
+from kaicity.services.learning import decay
+from kaicity.services.mode import Mode
+from kaicity.services.needs import DAY_S, generate_needs, rate_matrix
+from kaicity.services.placement import place_support_centres
+from kaicity.services.population import by_key, synthesize_population
+from kaicity.services.queues import servers_for_capacity
+from kaicity.services.random_streams import stream
+from kaicity.services.records import CHANNEL_CODE, MODE_CODE, NeedLog
+from kaicity.services.transit import TransitService
+
+#: How a met need was delivered: the mode for facility trips, else the channel.
+DELIVERIES: tuple[str, ...] = ("walk", "car", "bus", "drt", "ai_remote", "online", "support_centre")
+
+_NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=8)
+def _cached_city(source: str, n_nodes: int, city_seed: int, facilities: str, counts: tuple | None,
+                 placement: str) -> City:
+    options = {"facilities": facilities, "placement": placement,
+               "facility_counts": dict(counts) if counts else None}
+    if source == "synthetic":
+        return load_city(f"synthetic:n={n_nodes},seed={city_seed}", **options)
+    return load_city(source, **options)
+
+
+def city_for(scenario: Scenario) -> City:
+    """The City a scenario runs on, shared by every scenario with the same ``city`` section."""
+    c = scenario.city
+    counts = tuple(sorted(dict(c.facility_counts).items())) if c.facility_counts else None
+    return _cached_city(str(c.source), int(c.n_nodes), int(c.city_seed), str(c.facilities), counts,
+                        str(c.facility_placement))
+
+
+class KaiCityModel(mesa.Model):
+    """A smart-city or AI-city run.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~kaicity.scenario.Scenario` or the path of a scenario YAML file.
+    seed
+        Overrides the scenario's seed.
+    city
+        A prepared City (default: built from the scenario's ``city`` section, cached).
+    overrides
+        Dotted-path overrides applied to the scenario, e.g. ``{"population.residents": 2000}``.
+
+    Attributes
+    ----------
+    population, needs, log
+        Per-agent arrays, the needs of the horizon, and what happened to each need.
+    now : float
+        Simulation time in seconds since the start (clock hour ``start_hour``).
+    """
+
+    def __init__(self, scenario: Scenario | str | Path, *, seed: int | None = None, city: City | None = None,
+                 overrides: dict | None = None) -> None:
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        if overrides:
+            scenario = scenario.with_overrides(overrides)
+        self.scenario = scenario
+        self.run_seed = int(scenario.seed if seed is None else seed)
+        super().__init__(seed=self.run_seed)
+        sim = scenario.simulation
+        self.tick_s = float(sim.tick_minutes) * 60.0
+        self.start_hour = float(sim.start_hour)
+        self.days = int(sim.days)
+        self.horizon_s = self.days * DAY_S
+        self.now = 0.0
+        self.city = city if city is not None else city_for(scenario)
+        if self.city.walk.n_nodes == 0:
+            raise SimulationError("the city has no walkable nodes")
+
+        self.population, self.population_report = synthesize_population(
+            self.city.walk.zone, scenario.population, self.run_seed)
+        pop = self.population
+        self.needs = generate_needs(pop.group, rate_matrix(scenario.needs.daily_rate),
+                                    np.asarray(scenario.needs.hourly_profile, dtype=float), self.days,
+                                    self.start_hour, self.run_seed)
+        self._build_channels()
+        self._build_places()
+        self._build_training()
+        self._build_transit()
+        self.residents = [Resident(self, i) for i in range(pop.n)]
+        self.log = NeedLog(len(self.needs) + len(self.training_time))
+        self._events: list[tuple[float, int, int, int]] = []
+        self._seq = 0
+        self._next_need = 0
+        self._next_training = 0
+        self._deferred: dict[int, list[int]] = {}
+        self._trip_travel = np.full(self.log.n, np.nan)
+        self._used_today = np.zeros(pop.n, dtype=bool)
+        self._build_counters()
+        from kaicity.metrics import timeseries_reporters
+
+        self.datacollector = mesa.DataCollector(model_reporters=timeseries_reporters(self))
+        self.running = True
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------ building
+    def _build_channels(self) -> None:
+        sc = self.scenario
+        slope = float(sc.ai_services.ability_slope)
+        self.ai_channels = [
+            RemoteChannel(bool(sc.ai_services.enabled), float(by_key(sc.ai_services.share, c)),
+                          float(sc.ai_services.literacy_required), slope) for c in CATEGORIES]
+        self.online_channels = [
+            RemoteChannel(bool(sc.online_services.enabled), float(by_key(sc.online_services.share, c)),
+                          float(sc.online_services.literacy_required), slope) for c in CATEGORIES]
+        self.ai_wait_s = [float(by_key(sc.ai_services.wait_min, c)) * 60.0 for c in CATEGORIES]
+        self.online_wait_s = float(sc.online_services.wait_min) * 60.0
+        self.ai_uses = np.zeros(len(CATEGORIES), dtype=np.int64)
+        self.online_uses = np.zeros(len(CATEGORIES), dtype=np.int64)
+
+    def _build_places(self) -> None:
+        sc, city = self.scenario, self.city
+        fac = sc.facilities
+        self.max_queue_s = float(fac.max_queue_min) * 60.0
+        self.places: list[ServiceFacility] = []
+        self.facility_access: list[PlaceAccess] = []
+        for cat in CATEGORIES:
+            rows = city.facilities_of(cat)
+            service_min = float(by_key(fac.service_min, cat))
+            servers = servers_for_capacity(float(by_key(fac.capacity_per_hour, cat)) / self.population.scale,
+                                           service_min)
+            hours = tuple(float(h) for h in by_key(fac.opening_hours, cat))
+            ids, wn, dn = [], [], []
+            for row in rows.itertuples(index=False):
+                agent = ServiceFacility(self, cat, row.node, row.drive_node, servers, service_min, hours,
+                                        str(row.name))
+                self.places.append(agent)
+                if agent.is_open_for_service:
+                    ids.append(len(self.places) - 1)
+                    wn.append(row.node)
+                    dn.append(row.drive_node)
+            self.facility_access.append(PlaceAccess(city, np.array(wn), np.array(dn), np.array(ids)))
+        centres = sc.support_centres
+        self.support_centres: list[AISupportCentre] = []
+        nodes = place_support_centres(city, self.population, int(centres.count), str(centres.placement),
+                                      stream(self.run_seed, "support_centres"))
+        ids, wn, dn = [], [], []
+        for k, node in enumerate(nodes):
+            agent = AISupportCentre(self, int(node), int(city.walk_to_drive[node]), int(centres.staff),
+                                    float(centres.session_min), tuple(float(h) for h in centres.opening_hours),
+                                    float(centres.literacy_gain), name=f"AI support centre {k + 1}")
+            self.places.append(agent)
+            self.support_centres.append(agent)
+            if agent.is_open_for_service:
+                ids.append(len(self.places) - 1)
+                wn.append(agent.node)
+                dn.append(agent.drive_node)
+        self.centre_access = PlaceAccess(city, np.array(wn), np.array(dn), np.array(ids))
+        self.has_support_centres = not self.centre_access.empty
+
+    def _build_training(self) -> None:
+        """Voluntary training visits to support centres (drawn from their own random stream)."""
+        rates = np.array([float(by_key(self.scenario.support_centres.training_rate_per_day, g)) for g in GROUPS])
+        pop = self.population
+        if not self.has_support_centres or rates.sum() == 0:
+            self.training_time = np.zeros(0)
+            self.training_resident = np.zeros(0, dtype=np.int32)
+            return
+        rng = stream(self.run_seed, "training")
+        counts = rng.poisson(rates[pop.group] * self.days)
+        resident = np.repeat(np.arange(pop.n, dtype=np.int32), counts)
+        hours = self.scenario.support_centres.opening_hours
+        day = rng.integers(0, self.days, size=len(resident))
+        clock = day * DAY_S + rng.uniform(float(hours[0]), float(hours[1]) - 1.0, size=len(resident)) * 3600.0
+        t = clock - self.start_hour * 3600.0
+        t = np.where(t < 0, t + self.horizon_s, t)
+        order = np.argsort(t, kind="stable")
+        self.training_time = t[order]
+        self.training_resident = resident[order]
+
+    def _build_transit(self) -> None:
+        sc = self.scenario
+        self.transit_services: list[TransitService] = []
+        self.bus = None
+        self.drt = None
+        max_walk = float(max(by_key(sc.population.walk_tolerance_min, g) for g in GROUPS)) * 60.0 * 2.0
+        scale = self.population.scale
+        if sc.transit.bus.enabled:
+            bus_cfg = sc.transit.bus
+            if scale != 1.0:  # one agent is `scale` riders: seats shrink with the sample (as in MATSim)
+                bus_cfg = bus_cfg.model_copy(update={"capacity": max(1, math.ceil(bus_cfg.capacity / scale))})
+            self.bus = BusNetwork(self.city, bus_cfg, self.horizon_s, self.start_hour, max_walk_m=max_walk)
+            self.transit_services.append(self.bus)
+            self.buses = [FixedRouteBus(self, self.bus, pi, k) for pi, p in enumerate(self.bus.patterns)
+                          for k in range(len(p.run_starts))]
+        if sc.transit.drt.enabled:
+            from kaicity.services.dispatch import DRTService
+
+            drt_cfg = sc.transit.drt
+            if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
+                vehicles = max(1, round(drt_cfg.vehicles / scale))
+                self.population_report["drt_vehicles_simulated"] = vehicles
+                drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
+            self.drt = DRTService(self, self.city, drt_cfg, horizon_s=self.horizon_s,
+                                  start_hour=self.start_hour, rng=stream(self.run_seed, "drt"))
+            self.transit_services.append(self.drt)
+        self.transit_by_mode = {svc.mode: svc for svc in self.transit_services}
+
+    def _build_counters(self) -> None:
+        n_groups = len(GROUPS)
+        self.n_arisen = 0
+        self.met_by_delivery = np.zeros((len(DELIVERIES), n_groups), dtype=np.int64)
+        self.forgone_by_group = np.zeros(n_groups, dtype=np.int64)
+        self.tts_sum_by_group = np.zeros(n_groups)
+        self.training_visits = np.zeros(n_groups, dtype=np.int64)
+        self.ai_energy_wh = 0.0
+
+    # ------------------------------------------------------------- helpers
+    @property
+    def n_needs(self) -> int:
+        """Number of service needs in the horizon (training visits excluded)."""
+        return len(self.needs)
+
+    @property
+    def clock_hour(self) -> float:
+        """Clock hour of day at the current time."""
+        return ((self.now / 3600.0) + self.start_hour) % 24.0
+
+    def owner(self, trip: int) -> int:
+        """Resident index of a need or training trip."""
+        if trip < self.n_needs:
+            return int(self.needs.resident[trip])
+        return int(self.training_resident[trip - self.n_needs])
+
+    def is_training(self, trip: int) -> bool:
+        """True for voluntary training visits (not service needs)."""
+        return trip >= self.n_needs
+
+    def _push(self, time: float, kind: int, item: int) -> None:
+        heapq.heappush(self._events, (time, self._seq, kind, item))
+        self._seq += 1
+
+    # ------------------------------------------------ called by agents
+    def defer(self, resident: Resident, trip: int) -> None:
+        """Hold a need until ``resident`` is home again."""
+        self._deferred.setdefault(resident.index, []).append(trip)
+
+    def depart(self, resident: Resident, trip: int, channel: Channel, mode: Mode, place: int, now: float,
+               travel_s: float) -> None:
+        """``resident`` leaves for ``place``; with a known travel time its arrival is scheduled."""
+        self.log.plan(trip, channel, mode, place, now)
+        resident.busy_until = math.inf
+        from kaicity.agents.resident import Activity
+
+        resident.activity = Activity.TRAVELLING
+        if math.isfinite(travel_s):
+            self._trip_travel[trip] = travel_s
+            self.log.travel_s[trip] = travel_s
+            self._push(now + travel_s, _ARRIVE, trip)
+
+    def forgo(self, trip: int, reason: str, now: float) -> None:
+        """The need behind ``trip`` is given up."""
+        self.log.forgone(trip, reason)
+        if not self.is_training(trip):
+            self.forgone_by_group[self.population.group[self.owner(trip)]] += 1
+
+    def resolve_remotely(self, need: int, channel: Channel, now: float) -> None:
+        """Serve ``need`` by the AI or online channel from home."""
+        cat = int(self.needs.category[need])
+        if channel is Channel.AI_REMOTE:
+            wait = self.ai_wait_s[cat]
+            self.ai_uses[cat] += 1
+            self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
+        else:
+            wait = self.online_wait_s
+            self.online_uses[cat] += 1
+        self.log.plan(need, channel, Mode.NONE, -1, now)
+        self.log.met(need, now, now + wait, now + wait)
+        self.log.travel_s[need] = 0.0
+        self.log.wait_s[need] = wait
+        self._count_met(need, channel.value, wait)
+        self._used_today[self.owner(need)] = True
+
+    def _count_met(self, need: int, delivery: str, tts: float) -> None:
+        g = self.population.group[self.owner(need)]
+        self.met_by_delivery[DELIVERIES.index(delivery), g] += 1
+        self.tts_sum_by_group[g] += tts
+
+    # -------------------------------------------------------------- events
+    def _arrive(self, trip: int, time: float) -> None:
+        resident = self.residents[self.owner(trip)]
+        place = self.places[int(self.log.place[trip])]
+        travel = self._trip_travel[trip]
+        if not math.isfinite(travel):
+            travel = time - self.log.t_depart[trip]
+            self._trip_travel[trip] = travel
+        admitted = place.admit(time, self.max_queue_s)
+        from kaicity.agents.resident import Activity
+
+        if admitted is None:
+            self.forgo(trip, "queue", time)
+            self.log.t_arrive[trip] = time
+            resident.busy_until = time + travel
+        else:
+            start, end = admitted
+            self.log.met(trip, time, start, end)
+            resident.activity = Activity.AT_SERVICE
+            if isinstance(place, AISupportCentre):
+                training = self.is_training(trip)
+                resident.literacy = place.teach(resident.literacy, training=training)
+                self._used_today[resident.index] = True
+                if training:
+                    self.training_visits[self.population.group[resident.index]] += 1
+                else:
+                    self._count_met(trip, Channel.SUPPORT_CENTRE.value, start - self.needs.time[trip])
+            else:
+                self._count_met(trip, Mode(MODE_NAMES[self.log.mode[trip]]).value,
+                                start - self.needs.time[trip])
+            resident.busy_until = end + travel
+        self._push(resident.busy_until, _FREE, resident.index)
+
+    def _free(self, index: int, time: float) -> None:
+        resident = self.residents[index]
+        if resident.busy_until > time:
+            return
+        from kaicity.agents.resident import Activity
+
+        resident.activity = Activity.HOME
+        pending = self._deferred.pop(index, [])
+        for trip in pending:
+            self._dispatch_trip(trip, time)
+
+    def _dispatch_trip(self, trip: int, time: float) -> None:
+        resident = self.residents[self.owner(trip)]
+        if self.is_training(trip):
+            resident.handle_training(trip, time)
+        else:
+            resident.handle_need(trip, time)
+
+    def _process_until(self, t_end: float) -> None:
+        events = self._events
+        while events and events[0][0] < t_end:
+            time, _, kind, item = heapq.heappop(events)
+            if kind == _NEED or kind == _TRAINING:
+                self._dispatch_trip(item, time)
+            elif kind == _ARRIVE:
+                self._arrive(item, time)
+            else:
+                self._free(item, time)
+
+    def step(self) -> None:
+        """Advance the simulation by one tick."""
+        if self.now >= self.horizon_s:
+            self.running = False
+            return
+        t_end = min(self.now + self.tick_s, self.horizon_s)
+        times = self.needs.time
+        i = self._next_need
+        j = int(np.searchsorted(times, t_end, side="left"))
+        self.n_arisen += j - i
+        for need in range(i, j):
+            self._push(float(times[need]), _NEED, need)
+        self._next_need = j
+        k = self._next_training
+        kt = int(np.searchsorted(self.training_time, t_end, side="left"))
+        for trip in range(k, kt):
+            self._push(float(self.training_time[trip]), _TRAINING, self.n_needs + trip)
+        self._next_training = kt
+        self._process_until(t_end)
+        for svc in self.transit_services:
+            for arrival in svc.advance(t_end):
+                self.log.legs(arrival.trip_id, arrival.wait_s, arrival.in_vehicle_s, arrival.walk_s)
+                self._trip_travel[arrival.trip_id] = arrival.time - self.log.t_depart[arrival.trip_id]
+                self._push(max(arrival.time, self.now), _ARRIVE, arrival.trip_id)
+        self._process_until(t_end)
+        if math.floor(t_end / DAY_S) > math.floor(self.now / DAY_S) or t_end >= self.horizon_s:
+            self._end_of_day()
+        self.now = t_end
+        self.datacollector.collect(self)
+        if self.now >= self.horizon_s:
+            self.running = False
+
+    def _end_of_day(self) -> None:
+        decay(self.population.literacy, self.population.literacy0,
+              float(self.scenario.learning.decay_per_day), self._used_today)
+        self._used_today[:] = False
+
+    def run(self, progress: bool = False) -> KaiCityModel:
+        """Step to the horizon (with a progress bar when ``progress``); returns self."""
+        n_ticks = int(math.ceil((self.horizon_s - self.now) / self.tick_s))
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_ticks, desc=self.scenario.name, unit="tick", leave=False)
+        while self.running:
+            self.step()
+            if progress:
+                bar.update(1)
+        if progress:
+            bar.close()
+        return self
+
+
+MODE_NAMES = {code: m.value for m, code in MODE_CODE.items()}
+CHANNEL_NAMES = {code: c.value for c, code in CHANNEL_CODE.items()}

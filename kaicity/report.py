@@ -1,0 +1,331 @@
+"""Reports: ``summary.json``, CSVs, Markdown and PNG plots for runs and comparisons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from kaicity.categories import ZONES  # noqa: E402
+from kaicity.metrics import summarize, trips_frame  # noqa: E402
+
+DELIVERY_COLOURS = {
+    "walk": "#4daf4a", "car": "#984ea3", "bus": "#377eb8", "drt": "#ff7f00",
+    "ai_remote": "#e41a1c", "online": "#a65628", "support_centre": "#f781bf",
+}
+GROUP_ROWS = ("elderly", "non_elderly")
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    """Nested dict -> ``{"a.b.c": value}`` (lists and None kept as values)."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _fmt(x, pct: bool = False, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "–"
+    if pct:
+        return f"{100 * x:.{digits}f}%"
+    if isinstance(x, (int, np.integer)) or float(x).is_integer() and abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+# --------------------------------------------------------------- single run
+def write_run(model, out: Path) -> dict:
+    """Write a finished run's outputs into ``out`` and return ``summary.json``'s content."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    trips = trips_frame(model)
+    kpis = summarize(model, trips)
+    summary = {
+        "scenario": model.scenario.name,
+        "description": model.scenario.description,
+        "seed": model.run_seed,
+        "days": model.days,
+        "residents": model.population.n,
+        "population_scale": model.population.scale,
+        "city": model.city.summary(),
+        "kpis": kpis,
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
+    ts = model.datacollector.get_model_vars_dataframe()
+    ts.index.name = "tick"
+    ts.to_csv(out / "timeseries.csv")
+    trips.to_csv(out / "trips.csv", index=False)
+    if model.drt is not None and hasattr(model.drt, "legs_frame"):
+        model.drt.legs_frame().to_csv(out / "drt_legs.csv", index=False)
+    plots = plot_run(model, trips, ts, out)
+    (out / "report.md").write_text(run_markdown(summary, plots))
+    return summary
+
+
+def _json_default(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o) if np.isfinite(o) else None
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[str]:
+    """PNG plots of one run; returns their file names."""
+    names = []
+    met = trips[trips["outcome"] == "met"]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, (label, mask) in zip(axes, (("elderly", met["group"] == "elderly"),
+                                        ("non-elderly", met["group"] != "elderly")), strict=True):
+        counts = met[mask]["delivery"].value_counts()
+        keys = [k for k in DELIVERY_COLOURS if k in counts]
+        ax.bar(keys, [counts[k] for k in keys], color=[DELIVERY_COLOURS[k] for k in keys])
+        ax.set_title(f"Needs met by channel — {label}")
+        ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    fig.savefig(out / "met_by_channel.png", dpi=110)
+    plt.close(fig)
+    names.append("met_by_channel.png")
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, mask in (("elderly", met["group"] == "elderly"), ("non-elderly", met["group"] != "elderly")):
+        v = met[mask]["time_to_service_min"].dropna()
+        if len(v):
+            ax.hist(v.clip(upper=180), bins=36, alpha=0.6, label=label)
+    ax.set_xlabel("time to service (min, capped at 180)")
+    ax.set_ylabel("needs")
+    ax.legend()
+    ax.set_title(f"Time to service — {model.scenario.name}")
+    fig.tight_layout()
+    fig.savefig(out / "time_to_service.png", dpi=110)
+    plt.close(fig)
+    names.append("time_to_service.png")
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(ts["time_h"], ts["literacy_elderly_mean"], label="elderly mean literacy")
+    ax.plot(ts["time_h"], ts["able_ai_elderly_share"], label="elderly able to use AI alone")
+    ax.set_xlabel("hours")
+    ax.set_ylim(0, 1)
+    ax.legend()
+    ax.set_title("Digital inclusion")
+    fig.tight_layout()
+    fig.savefig(out / "literacy.png", dpi=110)
+    plt.close(fig)
+    names.append("literacy.png")
+    if model.drt is not None and hasattr(model.drt, "plot"):
+        names.extend(model.drt.plot(out))
+    return names
+
+
+def run_markdown(summary: dict, plots: list[str]) -> str:
+    """Markdown report of one run."""
+    k = summary["kpis"]
+    lines = [f"# {summary['scenario']}", "", summary.get("description") or "", "",
+             f"Seed {summary['seed']}, {summary['days']} day(s), {summary['residents']:,} agents "
+             f"× {summary['population_scale']} people. City: {summary['city']['name']} "
+             f"({summary['city']['walk_nodes']:,} walk nodes).", "",
+             "## Needs", "", "| group | needs | met | forgone | mean time to service (min) | p95 (min) |",
+             "|---|---|---|---|---|---|"]
+    rows = [("all", k["overall"])] + [(g, k["by_group"][g]) for g in GROUP_ROWS] + \
+        [(z, k["by_zone"][z]) for z in ZONES]
+    for name, b in rows:
+        lines.append(f"| {name} | {_fmt(b['needs'])} | {_fmt(b['met_share'], True)} | "
+                     f"{_fmt(b['unmet_share'], True)} | {_fmt(b['time_to_service_min']['mean'])} | "
+                     f"{_fmt(b['time_to_service_min']['p95'])} |")
+    acc = k["access"]
+    lines += ["", "## 15-minute access", "", "| group | 15-min index | effective access |", "|---|---|---|"]
+    for name, b in [("all", acc["overall"])] + list(acc["by_group"].items()) + list(acc["by_zone"].items()):
+        if b.get("residents"):
+            lines.append(f"| {name} | {_fmt(b['index_15min'], True)} | {_fmt(b['effective_index'], True)} |")
+    eq, inc, cost = k["equity"], k["digital_inclusion"], k["cost"]
+    lines += ["", "## Equity and inclusion", "",
+              f"- Gini of time to service: {_fmt(eq['gini_time_to_service'], digits=3)}",
+              f"- Elderly / non-elderly time-to-service ratio: {_fmt(eq['elderly_vs_non_elderly_time_ratio'], digits=2)}",
+              f"- Rural / core time-to-service ratio: {_fmt(eq['rural_vs_core_time_ratio'], digits=2)}",
+              f"- Elderly mean literacy: {_fmt(inc['elderly_literacy_start'], digits=3)} → "
+              f"{_fmt(inc['elderly_literacy_end'], digits=3)}",
+              f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)",
+              "", "## Cost (KRW)", "",
+              f"- total {_fmt(cost['total'])}; per met need {_fmt(cost['per_met_need'])}", ""]
+    lines += [f"![{p}]({p})" for p in plots]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------- comparison
+#: KPIs shown in the comparison table, with how to format them.
+HEADLINE = [
+    ("overall.met_share", "needs met", True),
+    ("overall.unmet_share", "needs forgone", True),
+    ("overall.time_to_service_min.mean", "time to service, mean (min)", False),
+    ("overall.time_to_service_min.p95", "time to service, p95 (min)", False),
+    ("by_group.elderly.met_share", "elderly: needs met", True),
+    ("by_group.elderly.time_to_service_min.mean", "elderly: time to service (min)", False),
+    ("by_group.non_elderly.met_share", "non-elderly: needs met", True),
+    ("by_group.non_elderly.time_to_service_min.mean", "non-elderly: time to service (min)", False),
+    ("by_zone.core.met_share", "core: needs met", True),
+    ("by_zone.suburb.met_share", "suburb: needs met", True),
+    ("by_zone.rural.met_share", "rural: needs met", True),
+    ("by_zone.rural.time_to_service_min.mean", "rural: time to service (min)", False),
+    ("access.by_group.elderly.effective_index", "elderly: effective access", True),
+    ("access.by_zone.rural.effective_index", "rural: effective access", True),
+    ("equity.gini_time_to_service", "Gini of time to service", False),
+    ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time ratio", False),
+    ("equity.rural_vs_core_time_ratio", "rural / core time ratio", False),
+    ("digital_inclusion.elderly_literacy_end", "elderly literacy (end)", False),
+    ("ai.uses", "AI service uses", False),
+    ("ai.energy_kwh", "AI energy (kWh)", False),
+    ("transit.drt.wait_min.mean", "DRT wait, mean (min)", False),
+    ("transit.drt.rejection_rate", "DRT rejection rate", True),
+    ("transit.bus.boardings", "bus boardings", False),
+    ("cost.total", "cost, total (KRW)", False),
+    ("cost.per_met_need", "cost per met need (KRW)", False),
+]
+
+
+def comparison_table(summaries: list[dict]) -> pd.DataFrame:
+    """Every KPI (rows) by scenario (columns), plus differences to the first scenario."""
+    flat = [flatten(s["kpis"]) for s in summaries]
+    keys = list(dict.fromkeys(k for f in flat for k in f))
+    names = [s["scenario"] for s in summaries]
+    df = pd.DataFrame({n: [f.get(k) for k in keys] for n, f in zip(names, flat, strict=True)}, index=keys)
+    df.index.name = "kpi"
+    base = pd.to_numeric(df[names[0]], errors="coerce")
+    for n in names[1:]:
+        df[f"{n} - {names[0]}"] = pd.to_numeric(df[n], errors="coerce") - base
+    return df
+
+
+def _explain(summaries: list[dict]) -> list[str]:
+    """Plain-language findings: who gains, who is left behind, at what cost (first vs each other)."""
+    base = summaries[0]
+    out = []
+    for other in summaries[1:]:
+        a, b = flatten(base["kpis"]), flatten(other["kpis"])
+        out.append(f"### {other['scenario']} compared with {base['scenario']}")
+        out.append("")
+        for who, key in (("Elderly residents", "by_group.elderly"), ("Non-elderly residents", "by_group.non_elderly"),
+                         ("Core residents", "by_zone.core"), ("Suburban residents", "by_zone.suburb"),
+                         ("Rural residents", "by_zone.rural")):
+            m0, m1 = a.get(f"{key}.met_share"), b.get(f"{key}.met_share")
+            t0, t1 = a.get(f"{key}.time_to_service_min.mean"), b.get(f"{key}.time_to_service_min.mean")
+            if m0 is None or m1 is None:
+                continue
+            shifts = []
+            for d in DELIVERY_COLOURS:
+                d0 = a.get(f"{key}.met_by_delivery.{d}", 0) or 0
+                d1 = b.get(f"{key}.met_by_delivery.{d}", 0) or 0
+                if d1 != d0:
+                    shifts.append((d1 - d0, d))
+            shifts.sort(reverse=True)
+            gained = ", ".join(f"{d} {'+' if v > 0 else ''}{v:,.0f}" for v, d in shifts[:3])
+            direction = "gain" if m1 > m0 + 1e-9 else ("lose" if m1 < m0 - 1e-9 else "keep")
+            tt = f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min" if t0 is not None and t1 is not None else ""
+            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}{tt}"
+                       + (f" (largest shifts by channel: {gained})" if gained else "") + ".")
+        e0, e1 = a.get("equity.elderly_vs_non_elderly_time_ratio"), b.get("equity.elderly_vs_non_elderly_time_ratio")
+        if e0 is not None and e1 is not None:
+            verdict = "narrows" if e1 < e0 else "widens"
+            out.append(f"- The age gap in time to service {verdict}: elderly / non-elderly ratio "
+                       f"{_fmt(e0, digits=2)} → {_fmt(e1, digits=2)}.")
+        r0, r1 = a.get("equity.rural_vs_core_time_ratio"), b.get("equity.rural_vs_core_time_ratio")
+        if r0 is not None and r1 is not None:
+            verdict = "narrows" if r1 < r0 else "widens"
+            out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}.")
+        c0, c1 = a.get("cost.total"), b.get("cost.total")
+        p0, p1 = a.get("cost.per_met_need"), b.get("cost.per_met_need")
+        if c0 is not None and c1 is not None:
+            out.append(f"- Cost: {_fmt(c0)} → {_fmt(c1)} KRW per run; per met need {_fmt(p0)} → {_fmt(p1)} KRW "
+                       f"(DRT {_fmt(b.get('cost.drt'))}, support-centre staff {_fmt(b.get('cost.support_centre_staff'))}, "
+                       f"AI {_fmt(b.get('cost.ai_services'))}).")
+        out.append("")
+    return out
+
+
+def plot_comparison(summaries: list[dict], out: Path) -> list[str]:
+    """Side-by-side bar charts of the headline KPIs; returns file names."""
+    names = [s["scenario"] for s in summaries]
+    flat = [flatten(s["kpis"]) for s in summaries]
+    panels = [
+        ("needs met", [("elderly", "by_group.elderly.met_share"), ("non-elderly", "by_group.non_elderly.met_share"),
+                       ("core", "by_zone.core.met_share"), ("suburb", "by_zone.suburb.met_share"),
+                       ("rural", "by_zone.rural.met_share")]),
+        ("mean time to service (min)", [("elderly", "by_group.elderly.time_to_service_min.mean"),
+                                        ("non-elderly", "by_group.non_elderly.time_to_service_min.mean"),
+                                        ("core", "by_zone.core.time_to_service_min.mean"),
+                                        ("suburb", "by_zone.suburb.time_to_service_min.mean"),
+                                        ("rural", "by_zone.rural.time_to_service_min.mean")]),
+        ("effective 15-minute access", [("elderly", "access.by_group.elderly.effective_index"),
+                                        ("non-elderly", "access.by_group.non_elderly.effective_index"),
+                                        ("core", "access.by_zone.core.effective_index"),
+                                        ("suburb", "access.by_zone.suburb.effective_index"),
+                                        ("rural", "access.by_zone.rural.effective_index")]),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 4.2))
+    width = 0.8 / len(names)
+    for ax, (title, items) in zip(axes, panels, strict=True):
+        x = np.arange(len(items))
+        for i, (n, f) in enumerate(zip(names, flat, strict=True)):
+            vals = [f.get(k) if f.get(k) is not None else np.nan for _, k in items]
+            ax.bar(x + i * width - 0.4 + width / 2, vals, width, label=n)
+        ax.set_xticks(x, [label for label, _ in items])
+        ax.set_title(title)
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(out / "comparison.png", dpi=110)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, n, f in zip(axes, names, flat, strict=True):
+        bottom = np.zeros(2)
+        for d, colour in DELIVERY_COLOURS.items():
+            vals = np.array([f.get(f"by_group.{g}.met_by_delivery.{d}", 0) or 0 for g in GROUP_ROWS], dtype=float)
+            tot = np.array([f.get(f"by_group.{g}.needs", 0) or 1 for g in GROUP_ROWS], dtype=float)
+            ax.bar(["elderly", "non-elderly"], vals / tot, bottom=bottom, color=colour, label=d)
+            bottom += vals / tot
+        ax.set_title(n)
+        ax.set_ylim(0, 1)
+    axes[-1].legend(fontsize=8, loc="upper right")
+    axes[0].set_ylabel("share of needs met, by channel")
+    fig.tight_layout()
+    fig.savefig(out / "comparison_channels.png", dpi=110)
+    plt.close(fig)
+    return ["comparison.png", "comparison_channels.png"]
+
+
+def write_comparison(summaries: list[dict], out: Path) -> pd.DataFrame:
+    """Write ``comparison.md``, ``comparison.csv`` and plots for paired runs."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = comparison_table(summaries)
+    table.to_csv(out / "comparison.csv")
+    names = [s["scenario"] for s in summaries]
+    flat = [flatten(s["kpis"]) for s in summaries]
+    lines = ["# Comparison: " + " vs ".join(names), "",
+             f"Paired runs: same city, same synthetic population and the same needs (seed {summaries[0]['seed']}); "
+             "differences come from service delivery alone.", "",
+             "| KPI | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key, label, pct in HEADLINE:
+        vals = [f.get(key) for f in flat]
+        if all(v is None for v in vals):
+            continue
+        lines.append(f"| {label} | " + " | ".join(_fmt(v, pct) for v in vals) + " |")
+    lines += ["", "## Who gains, who is left behind, at what cost", ""] + _explain(summaries)
+    plots = plot_comparison(summaries, out)
+    lines += [f"![{p}]({p})" for p in plots]
+    lines += ["", "Per-scenario reports: " + ", ".join(f"[{n}]({n}/report.md)" for n in names), ""]
+    (out / "comparison.md").write_text("\n".join(lines))
+    return table

@@ -1,0 +1,175 @@
+"""Synthetic population: homes, age groups, digital literacy, cars and walking speeds.
+
+One agent may stand for ``scale`` people; every draw here is per agent.  All arrays
+share the agent index ``0..n-1``.  Draws come from the ``population`` random stream
+only, so two scenarios with the same seed and population settings get the same people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from kaicity.categories import GROUP_CODE, GROUPS, ZONES
+from kaicity.errors import SimulationError
+from kaicity.services.random_streams import stream
+
+
+def by_key(obj, key: str):
+    """Read ``key`` from a mapping or an attribute container (pydantic model)."""
+    if isinstance(obj, Mapping):
+        return obj[key]
+    return getattr(obj, key)
+
+
+@dataclass
+class Population:
+    """Per-agent state arrays (index = agent id).
+
+    Attributes
+    ----------
+    home : int32 walk-node index of the home.
+    zone : int8 zone code of the home (index into ``ZONES``).
+    group : int8 age-group code (index into ``GROUPS``).
+    literacy : float64 current digital literacy in [0, 1] (changes with learning).
+    literacy0 : float64 initial literacy (decay target).
+    car : bool car available.
+    speed : float64 walking speed (m/s).
+    walk_tolerance_s : float64 longest walk chosen as a mode (s).
+    max_trip_s : float64 longest acceptable door-to-door time (s).
+    busy_until : float64 time (s) until which the agent is away from home.
+    last_remote_use : float64 time (s) of the last remote-service use (``-inf`` if none).
+    scale : float people represented by one agent.
+    """
+
+    home: np.ndarray
+    zone: np.ndarray
+    group: np.ndarray
+    literacy: np.ndarray
+    literacy0: np.ndarray
+    car: np.ndarray
+    speed: np.ndarray
+    walk_tolerance_s: np.ndarray
+    max_trip_s: np.ndarray
+    busy_until: np.ndarray
+    last_remote_use: np.ndarray
+    scale: float = 1.0
+
+    @property
+    def n(self) -> int:
+        """Number of agents."""
+        return len(self.home)
+
+    @property
+    def elderly(self) -> np.ndarray:
+        """Boolean mask of elderly agents."""
+        return self.group == GROUP_CODE["elderly"]
+
+
+def _split_counts(total: int, shares: np.ndarray) -> np.ndarray:
+    """Integer counts summing to ``total`` in proportion to ``shares`` (largest remainder)."""
+    raw = shares / shares.sum() * total
+    counts = np.floor(raw).astype(np.int64)
+    remainder = total - counts.sum()
+    if remainder:
+        order = np.argsort(-(raw - counts), kind="stable")
+        counts[order[:remainder]] += 1
+    return counts
+
+
+def _beta_params(mean: float, sd: float) -> tuple[float, float]:
+    """Beta(a, b) parameters for a mean and standard deviation in (0, 1)."""
+    var = sd * sd
+    limit = mean * (1 - mean)
+    if not 0 < mean < 1 or var <= 0 or var >= limit:
+        raise SimulationError(f"literacy mean {mean} / sd {sd} do not define a Beta distribution "
+                              f"(need 0 < mean < 1 and sd^2 < mean*(1-mean) = {limit:.4f})")
+    k = limit / var - 1
+    return mean * k, (1 - mean) * k
+
+
+def synthesize_population(node_zone: np.ndarray, cfg, seed: int) -> tuple[Population, dict]:
+    """Draw the agents of a run.
+
+    Parameters
+    ----------
+    node_zone
+        Zone code of every walk-graph node (``city.walk.zone``).
+    cfg
+        The scenario's ``population`` section.
+    seed
+        The run's seed.
+
+    Returns
+    -------
+    population : Population
+    report : dict
+        Notes on adjustments, e.g. zone shares moved because the city has no rural nodes.
+
+    Raises
+    ------
+    SimulationError
+        For an empty population or a city without nodes.
+    """
+    n = int(cfg.residents)
+    if n < 1:
+        raise SimulationError("population.residents must be at least 1 (an empty population has no KPIs)")
+    if len(node_zone) == 0:
+        raise SimulationError("the city has no walkable nodes to place homes on")
+    rng = stream(seed, "population")
+    report: dict = {}
+
+    shares = np.array([float(by_key(cfg.zone_shares, z)) for z in ZONES])
+    nodes_in_zone = [np.flatnonzero(node_zone == i) for i in range(len(ZONES))]
+    empty = [ZONES[i] for i in range(len(ZONES)) if len(nodes_in_zone[i]) == 0 and shares[i] > 0]
+    if empty:
+        report["zones_without_nodes"] = empty
+        for i in range(len(ZONES)):
+            if len(nodes_in_zone[i]) == 0:
+                shares[i] = 0.0
+        if shares.sum() == 0:
+            shares = np.array([len(z) for z in nodes_in_zone], dtype=float)
+    counts = _split_counts(n, shares)
+    home = np.empty(n, dtype=np.int32)
+    zone = np.empty(n, dtype=np.int8)
+    start = 0
+    for i, c in enumerate(counts):
+        home[start:start + c] = rng.choice(nodes_in_zone[i], size=c) if c else []
+        zone[start:start + c] = i
+        start += c
+
+    mult = np.array([float(by_key(cfg.elderly_zone_multiplier, z)) for z in ZONES])
+    elderly_share = float(cfg.elderly_share)
+    child_share = float(cfg.child_share)
+    norm = float((shares / shares.sum() * mult).sum()) or 1.0
+    p_elderly = np.clip(elderly_share * mult / norm, 0.0, 1.0 - child_share)[zone]
+    u = rng.random(n)
+    group = np.full(n, GROUP_CODE["adult"], dtype=np.int8)
+    group[u < p_elderly] = GROUP_CODE["elderly"]
+    group[(u >= p_elderly) & (u < p_elderly + child_share)] = GROUP_CODE["child"]
+
+    literacy = np.empty(n)
+    car = np.empty(n, dtype=bool)
+    speed = np.empty(n)
+    walk_tol = np.empty(n)
+    max_trip = np.empty(n)
+    sd_speed = float(cfg.walking_speed_sd_mps)
+    for code, g in enumerate(GROUPS):
+        m = group == code
+        k = int(m.sum())
+        lit = by_key(cfg.literacy, g)
+        a, b = _beta_params(float(by_key(lit, "mean")), float(by_key(lit, "sd")))
+        literacy[m] = rng.beta(a, b, size=k)
+        car[m] = rng.random(k) < float(by_key(cfg.car_access, g))
+        speed[m] = np.clip(rng.normal(float(by_key(cfg.walking_speed_mps, g)), sd_speed, size=k), 0.5, 2.0)
+        walk_tol[m] = float(by_key(cfg.walk_tolerance_min, g)) * 60.0
+        max_trip[m] = float(by_key(cfg.max_trip_min, g)) * 60.0
+
+    pop = Population(
+        home=home, zone=zone, group=group, literacy=literacy, literacy0=literacy.copy(), car=car,
+        speed=speed, walk_tolerance_s=walk_tol, max_trip_s=max_trip,
+        busy_until=np.full(n, -np.inf), last_remote_use=np.full(n, -np.inf), scale=float(cfg.scale),
+    )
+    return pop, report

@@ -1,0 +1,78 @@
+"""What happened to every need: channel, mode, times and outcome (the rows of ``trips.csv``)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+from kaicity.services.channel import Channel
+from kaicity.services.mode import Mode
+
+CHANNELS: tuple[Channel, ...] = tuple(Channel)
+MODES: tuple[Mode, ...] = tuple(Mode)
+CHANNEL_CODE = {c: i for i, c in enumerate(CHANNELS)}
+MODE_CODE = {m: i for i, m in enumerate(MODES)}
+
+
+class Outcome(IntEnum):
+    """Final state of a need."""
+
+    PENDING = 0
+    MET = 1
+    FORGONE = 2
+
+
+class NeedLog:
+    """Per-need outcome arrays (index = need id), filled as the run goes.
+
+    Times are simulation seconds (``nan`` when not reached).  ``reason`` holds a short
+    text for forgone needs (``"too_far"``, ``"queue"``, ``"no_facility"``,
+    ``"transit_rejected:..."``, ...).
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.channel = np.full(n, -1, dtype=np.int8)
+        self.mode = np.full(n, MODE_CODE[Mode.NONE], dtype=np.int8)
+        self.place = np.full(n, -1, dtype=np.int32)
+        nan = np.full(n, np.nan)
+        self.t_depart = nan.copy()
+        self.t_arrive = nan.copy()
+        self.t_start = nan.copy()
+        self.t_end = nan.copy()
+        self.wait_s = nan.copy()
+        self.in_vehicle_s = nan.copy()
+        self.walk_s = nan.copy()
+        self.travel_s = nan.copy()
+        self.reason: dict[int, str] = {}
+
+    def plan(self, i: int, channel: Channel, mode: Mode, place: int, depart: float) -> None:
+        """A trip (or remote session) has been chosen for need ``i``."""
+        self.channel[i] = CHANNEL_CODE[channel]
+        self.mode[i] = MODE_CODE[mode]
+        self.place[i] = place
+        self.t_depart[i] = depart
+
+    def met(self, i: int, arrive: float, start: float, end: float) -> None:
+        """Need ``i`` is served from ``start`` to ``end`` after arriving at ``arrive``."""
+        self.outcome[i] = Outcome.MET
+        self.t_arrive[i] = arrive
+        self.t_start[i] = start
+        self.t_end[i] = end
+        if np.isnan(self.travel_s[i]) and not np.isnan(self.t_depart[i]):
+            self.travel_s[i] = arrive - self.t_depart[i]
+
+    def forgone(self, i: int, reason: str, arrive: float = np.nan) -> None:
+        """Need ``i`` is given up for ``reason``."""
+        self.outcome[i] = Outcome.FORGONE
+        self.t_arrive[i] = arrive
+        self.reason[i] = reason
+
+    def legs(self, i: int, wait_s: float, in_vehicle_s: float, walk_s: float) -> None:
+        """Transit leg times of need ``i``."""
+        self.wait_s[i] = wait_s
+        self.in_vehicle_s[i] = in_vehicle_s
+        self.walk_s[i] = walk_s
+        self.travel_s[i] = wait_s + in_vehicle_s + walk_s
