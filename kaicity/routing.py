@@ -1,0 +1,508 @@
+"""Exact shortest paths on kaicity street graphs (walk metres, drive seconds).
+
+Thin, validating wrappers over the Cython kernels in :mod:`kaicity._core._dijkstra`,
+in the style of :mod:`scipy.sparse.csgraph`: this module checks the inputs and allocates
+the outputs; the kernels only read arrays.  Every function takes a
+:class:`~kaicity.network.graph.Graph` (e.g. ``city.walk`` or ``city.drive``) and node
+indices ``0..n-1`` of that graph.
+
+Results are exact: a time is the float64 sum of edge costs along a shortest path, added
+from the source outwards, which is what :func:`scipy.sparse.csgraph.dijkstra` and
+networkx compute too (identical on every test network).  A node is within ``limit`` when
+its time is ``<= limit``; nodes beyond it, or unreachable, get ``inf``.
+
+``reverse=True`` searches the transposed graph, i.e. gives times *to* the source nodes
+(on the directed drive graph: from which nodes can a vehicle reach this pickup, and how
+fast).  On an undirected graph it changes nothing.
+
+Many independent searches run in parallel OpenMP threads when the core was built with
+OpenMP (``threads=None`` uses :func:`kaicity._core._info.max_threads`, which
+:func:`kaicity._core._info.set_num_threads` changes).  Results are identical for any
+number of threads.
+
+Bad input raises :class:`~kaicity.errors.RoutingError`: negative or NaN edge costs, a
+malformed CSR structure, node indices that are out of range or not integers, a negative
+or NaN ``limit``, arrays of different lengths.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from kaicity._core import _dijkstra
+from kaicity._core._info import max_threads
+from kaicity._core.constants import INDEX_DTYPE, NO_NODE, WEIGHT_DTYPE
+from kaicity.errors import RoutingError
+from kaicity.network.graph import Graph
+
+__all__ = [
+    "NO_SOURCE",
+    "SparseTimes",
+    "bounded_times",
+    "nearest",
+    "nearest_many",
+    "shortest_path",
+    "shortest_paths",
+    "shortest_times",
+    "time_matrix",
+]
+
+#: ``which`` value of :func:`nearest` for "no source within the limit" (the core's NO_NODE).
+NO_SOURCE = NO_NODE
+
+_CHECKED_KEY = "routing.csr"
+_POOL_KEY = "routing.workspaces"
+
+
+# ------------------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class SparseTimes:
+    """Times of many bounded searches, as CSR-like arrays (memory O(nodes reached)).
+
+    Row ``i`` (search ``i``) is ``nodes[indptr[i]:indptr[i + 1]]`` with times
+    ``times[indptr[i]:indptr[i + 1]]``: every node within the limit, in the order the
+    search settled them (non-decreasing time), the source itself first at time 0.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64, shape (k + 1,)
+    nodes : ndarray of int32, shape (nnz,)
+    times : ndarray of float64, shape (nnz,)
+    n_nodes : int
+        Number of nodes of the graph searched (the column count of :meth:`to_scipy`).
+    """
+
+    indptr: np.ndarray
+    nodes: np.ndarray
+    times: np.ndarray
+    n_nodes: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def nnz(self) -> int:
+        """Total number of (search, node) pairs stored."""
+        return int(self.indptr[-1])
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the three arrays."""
+        return int(self.indptr.nbytes + self.nodes.nbytes + self.times.nbytes)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes reached by search ``i`` and their times (views, settling order)."""
+        lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+        return self.nodes[lo:hi], self.times[lo:hi]
+
+    def counts(self) -> np.ndarray:
+        """Number of nodes reached by each search."""
+        return np.diff(self.indptr)
+
+    def to_scipy(self) -> sp.csr_matrix:
+        """A ``(k, n_nodes)`` ``csr_matrix`` of times (sources' own zeros stored explicitly).
+
+        Column indices within a row are in settling order, not sorted.
+        """
+        return sp.csr_matrix((self.times, self.nodes, self.indptr), shape=(len(self), self.n_nodes))
+
+    def to_dense(self) -> np.ndarray:
+        """A ``(k, n_nodes)`` array with ``inf`` for nodes not reached (O(k n) memory)."""
+        out = np.full((len(self), self.n_nodes), np.inf)
+        rows = np.repeat(np.arange(len(self)), self.counts())
+        out[rows, self.nodes] = self.times
+        return out
+
+
+# --------------------------------------------------------------------------- validation
+def _csr(graph: Graph, reverse: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validated CSR arrays of ``graph`` (or of its transpose), checked once per graph."""
+    if reverse:
+        if not hasattr(graph, "transpose"):
+            raise RoutingError(f"reverse=True needs a Graph with transpose(), got {type(graph).__name__}")
+        graph = graph.transpose()
+    cache = getattr(graph, "_cache", None)
+    if isinstance(cache, dict):
+        hit = cache.get(_CHECKED_KEY)
+        if hit is not None:
+            return hit
+    arrays = _check_csr(graph)
+    if isinstance(cache, dict):
+        cache[_CHECKED_KEY] = arrays
+    return arrays
+
+
+def _check_csr(graph: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    try:
+        indptr, indices, weights = graph.indptr, graph.indices, graph.weights
+    except AttributeError:
+        raise RoutingError(f"expected a kaicity Graph (indptr, indices, weights), got "
+                           f"{type(graph).__name__}") from None
+    name = getattr(graph, "name", "graph")
+    arrays = []
+    for label, arr, dtype in (("indptr", indptr, INDEX_DTYPE), ("indices", indices, INDEX_DTYPE),
+                              ("weights", weights, WEIGHT_DTYPE)):
+        arr = np.asarray(arr)
+        if arr.ndim != 1:
+            raise RoutingError(f"{name}: {label} must be one-dimensional, got shape {arr.shape}")
+        kind = "iu" if dtype is INDEX_DTYPE else "iuf"
+        if arr.dtype.kind not in kind:
+            raise RoutingError(f"{name}: {label} has dtype {arr.dtype}, expected {np.dtype(dtype).name}")
+        if arr.dtype != dtype:
+            if dtype is INDEX_DTYPE and len(arr) and (arr.min() < np.iinfo(dtype).min
+                                                      or arr.max() > np.iinfo(dtype).max):
+                raise RoutingError(f"{name}: {label} does not fit in {np.dtype(dtype).name}")
+            arr = arr.astype(dtype)
+        arrays.append(np.ascontiguousarray(arr))
+    indptr, indices, weights = arrays
+    n = len(indptr) - 1
+    m = len(indices)
+    if n < 0:
+        raise RoutingError(f"{name}: indptr is empty (it needs n + 1 entries)")
+    if indptr[0] != 0 or indptr[-1] != m or np.any(np.diff(indptr) < 0):
+        raise RoutingError(f"{name}: indptr is not a valid CSR row pointer for {m} edges")
+    if len(weights) != m:
+        raise RoutingError(f"{name}: {len(weights)} weights for {m} edges (indices)")
+    if m and (indices.min() < 0 or indices.max() >= n):
+        raise RoutingError(f"{name}: an edge points outside nodes 0..{n - 1}")
+    if m:
+        if np.isnan(weights).any():
+            raise RoutingError(f"{name}: edge weights contain NaN")
+        if (weights < 0).any():
+            raise RoutingError(f"{name}: edge weights must be >= 0 (min is {weights.min()})")
+    for arr in (indptr, indices, weights):
+        arr.flags.writeable = False
+    return indptr, indices, weights
+
+
+def _node(value: Any, n: int, what: str) -> int:
+    """One node index in ``0..n-1``."""
+    if isinstance(value, bool | np.bool_):
+        raise RoutingError(f"{what} must be an integer node index, got {value!r}")
+    try:
+        i = operator.index(value)
+    except TypeError:
+        raise RoutingError(f"{what} must be an integer node index, got {value!r}") from None
+    if not 0 <= i < n:
+        raise RoutingError(f"{what} {i} is out of range: the graph has nodes 0..{n - 1}")
+    return i
+
+
+def _nodes(values: Any, n: int, what: str) -> np.ndarray:
+    """A 1-D int32 array of node indices in ``0..n-1``."""
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        try:
+            arr = np.asarray([operator.index(v) for v in arr.ravel()], dtype=np.int64).reshape(arr.shape)
+        except TypeError:
+            raise RoutingError(f"{what} must be integer node indices") from None
+    if arr.ndim != 1:
+        raise RoutingError(f"{what} must be a one-dimensional sequence of node indices, "
+                           f"got shape {arr.shape}")
+    if arr.size == 0:
+        return np.empty(0, dtype=INDEX_DTYPE)
+    if arr.dtype.kind not in "iu":
+        raise RoutingError(f"{what} must be integer node indices, got dtype {arr.dtype}")
+    bad = (arr < 0) | (arr >= n)
+    if bad.any():
+        raise RoutingError(f"{what}: node index {arr[bad][0]} is out of range: the graph has nodes "
+                           f"0..{n - 1}")
+    return np.ascontiguousarray(arr, dtype=INDEX_DTYPE)
+
+
+def _limit(limit: Any) -> float:
+    try:
+        value = float(limit)
+    except (TypeError, ValueError):
+        raise RoutingError(f"limit must be a number >= 0, got {limit!r}") from None
+    if not value >= 0:
+        raise RoutingError(f"limit must be a number >= 0, got {limit!r}")
+    return value
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return max(1, int(max_threads()))
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
+        raise RoutingError(f"threads must be a positive integer or None, got {threads!r}")
+    return int(threads)
+
+
+@contextmanager
+def _workspaces(graph: Graph, n: int, threads: int) -> Iterator[_dijkstra.Workspaces]:
+    """Per-thread work arrays, pooled on the graph so O(n) set-up happens once per graph."""
+    cache = getattr(graph, "_cache", None)
+    pool = cache.setdefault(_POOL_KEY, []) if isinstance(cache, dict) else []
+    try:
+        work = pool.pop()
+    except IndexError:
+        work = _dijkstra.Workspaces(n, threads)
+    work.ensure(threads)
+    try:
+        yield work
+    finally:
+        pool.append(work)
+
+
+# ----------------------------------------------------------------------------- searches
+def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, limit: float = np.inf,
+                   reverse: bool = False, threads: int | None = None) -> np.ndarray:
+    """Shortest travel times from each source to every node.
+
+    Parameters
+    ----------
+    graph
+        The graph to search (its ``weights`` are the costs).
+    sources
+        A node index, or a 1-D sequence of node indices.
+    limit
+        Stop searching beyond this time; farther nodes get ``inf``.
+    reverse
+        Times *to* the sources instead (search the transposed graph).
+    threads
+        Threads for many sources (None: the OpenMP default).
+
+    Returns
+    -------
+    ndarray of float64
+        Shape ``(n,)`` for a scalar source, else ``(len(sources), n)``; ``inf`` where a
+        node is unreachable or beyond ``limit``.
+    """
+    indptr, indices, weights = _csr(graph, reverse)
+    n = len(indptr) - 1
+    lim = _limit(limit)
+    if np.ndim(sources) == 0:
+        s = _node(sources, n, "source")
+        out = np.empty(n, dtype=WEIGHT_DTYPE)
+        with _workspaces(graph, n, 1) as work:
+            _dijkstra.dense_time(indptr, indices, weights, s, lim, out, work)
+        return out
+    src = _nodes(sources, n, "sources")
+    nt = _threads(threads)
+    out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
+    with _workspaces(graph, n, nt) as work:
+        _dijkstra.dense_times(indptr, indices, weights, src, lim, out, None, work, nt)
+    return out
+
+
+def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit: float, *,
+                  reverse: bool = False, threads: int | None = None) -> SparseTimes:
+    """Many bounded searches, stored sparsely: only the nodes within ``limit`` of each source.
+
+    Each search costs O(r log r) for the r nodes it reaches (the per-thread work arrays
+    are reset only where a search touched them), and the result holds O(total reached)
+    entries, never ``len(sources) x n``.
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    sources
+        A node index or a 1-D sequence of node indices (one search each).
+    limit
+        Search radius in the graph's unit (e.g. 1200 m of walking); must be finite.
+    reverse
+        Times *to* each source instead (e.g. which drive nodes can reach a pickup in time).
+    threads
+        Threads (None: the OpenMP default).
+
+    Returns
+    -------
+    SparseTimes
+        Row ``i`` lists the nodes within ``limit`` of ``sources[i]`` in non-decreasing time.
+    """
+    indptr, indices, weights = _csr(graph, reverse)
+    n = len(indptr) - 1
+    lim = _limit(limit)
+    if not np.isfinite(lim):
+        raise RoutingError("bounded_times needs a finite limit; use shortest_times for full searches")
+    src = _nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources")
+    nt = _threads(threads)
+    with _workspaces(graph, n, nt) as work:
+        ptr, nodes, times = _dijkstra.sparse_times(indptr, indices, weights, src, lim, work, nt)
+    return SparseTimes(indptr=ptr, nodes=nodes, times=times, n_nodes=n)
+
+
+def nearest(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, limit: float = np.inf,
+            reverse: bool = False, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Time from the nearest source to every node, and which source that is.
+
+    One multi-source search.  Ties are broken deterministically: ``which[v]`` is the
+    **lowest index** ``i`` such that the single-source time from ``sources[i]`` to ``v``
+    equals ``times[v]`` exactly, i.e. ``which == argmin(shortest_times(graph, sources),
+    axis=0)`` (numpy's first-minimum rule), for any thread count.  Repeated source nodes
+    are allowed (the first occurrence wins).
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    sources
+        A 1-D sequence of node indices (a scalar is one source); may be empty.
+    limit
+        Nodes farther than ``limit`` from every source get ``inf`` and ``-1``.
+    reverse
+        Time from every node *to* its nearest source instead.
+    threads
+        Unused for one source set (kept for symmetry with :func:`nearest_many`).
+
+    Returns
+    -------
+    times : ndarray of float64, shape (n,)
+    which : ndarray of int32, shape (n,)
+        Index into ``sources``, ``-1`` where no source is within ``limit``.
+    """
+    times, which = nearest_many(graph, [np.atleast_1d(sources) if np.ndim(sources) == 0 else sources],
+                                limit=limit, reverse=reverse, threads=1)
+    return times[0], which[0]
+
+
+def nearest_many(graph: Graph, source_sets: Sequence[Sequence[int] | np.ndarray], *,
+                 limit: float = np.inf, reverse: bool = False,
+                 threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`nearest` for several independent source sets (e.g. one per service category).
+
+    The sets are searched in parallel threads.
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    source_sets
+        A sequence of 1-D sequences of node indices.
+    limit, reverse
+        As in :func:`nearest`.
+    threads
+        Threads (None: the OpenMP default).
+
+    Returns
+    -------
+    times : ndarray of float64, shape (len(source_sets), n)
+    which : ndarray of int32, shape (len(source_sets), n)
+        ``which[j, v]`` indexes ``source_sets[j]`` (lowest index on equal times), ``-1``
+        when none is within ``limit``.
+    """
+    indptr, indices, weights = _csr(graph, reverse)
+    n = len(indptr) - 1
+    lim = _limit(limit)
+    if isinstance(source_sets, np.ndarray) and source_sets.ndim == 1 and source_sets.dtype != object:
+        raise RoutingError("source_sets must be a sequence of source sequences (e.g. [[1, 2], [3]])")
+    sets = [_nodes(s, n, f"source_sets[{j}]") for j, s in enumerate(source_sets)]
+    set_ptr = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=set_ptr[1:])
+    flat = np.concatenate(sets) if sets else np.empty(0, dtype=INDEX_DTYPE)
+    nt = _threads(threads)
+    times = np.empty((len(sets), n), dtype=WEIGHT_DTYPE)
+    which = np.empty((len(sets), n), dtype=INDEX_DTYPE)
+    if sets:
+        with _workspaces(graph, n, nt) as work:
+            _dijkstra.nearest_sets(indptr, indices, weights, set_ptr, flat.astype(INDEX_DTYPE), lim,
+                                   times, which, work, nt)
+    return times, which
+
+
+def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations: Sequence[int] | np.ndarray,
+                *, limit: float = np.inf, threads: int | None = None) -> np.ndarray:
+    """Travel times between every origin and every destination.
+
+    One search per origin, stopped as soon as all (distinct) destinations are settled.
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    origins, destinations
+        1-D sequences of node indices (repeats allowed).
+    limit
+        Pairs farther apart than ``limit`` get ``inf`` (and the searches stop there).
+    threads
+        Threads (None: the OpenMP default).
+
+    Returns
+    -------
+    ndarray of float64, shape (len(origins), len(destinations))
+    """
+    indptr, indices, weights = _csr(graph)
+    n = len(indptr) - 1
+    lim = _limit(limit)
+    org = _nodes(origins, n, "origins")
+    dst = _nodes(destinations, n, "destinations")
+    nt = _threads(threads)
+    out = np.empty((len(org), len(dst)), dtype=WEIGHT_DTYPE)
+    if len(org) and len(dst):
+        is_target = np.zeros(n, dtype=np.uint8)
+        is_target[dst] = 1
+        n_unique = int(is_target.sum())
+        with _workspaces(graph, n, nt) as work:
+            _dijkstra.target_times(indptr, indices, weights, org, dst, is_target, n_unique, lim, out,
+                                   work, nt)
+    return out
+
+
+def shortest_paths(graph: Graph, sources: Sequence[int] | np.ndarray, targets: Sequence[int] | np.ndarray,
+                   *, threads: int | None = None) -> list[np.ndarray]:
+    """Shortest paths for many ``(source, target)`` pairs.
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    sources, targets
+        1-D sequences of node indices of the same length; pair ``i`` is
+        ``sources[i] -> targets[i]``.
+    threads
+        Threads (None: the OpenMP default).
+
+    Returns
+    -------
+    list of ndarray of int32
+        Node sequence of each path, source first and target last; ``[source]`` when
+        ``source == target``; empty when the target is unreachable.  Consecutive nodes
+        are edges of the graph and the edge costs along a path add up (left to right)
+        to exactly :func:`shortest_times`.
+    """
+    indptr, indices, weights = _csr(graph)
+    n = len(indptr) - 1
+    src = _nodes(sources, n, "sources")
+    tgt = _nodes(targets, n, "targets")
+    if len(src) != len(tgt):
+        raise RoutingError(f"sources and targets differ in length ({len(src)} and {len(tgt)})")
+    nt = _threads(threads)
+    if not len(src):
+        return []
+    with _workspaces(graph, n, nt) as work:
+        ptr, nodes = _dijkstra.paths(indptr, indices, weights, src, tgt, work, nt)
+    return np.split(nodes, ptr[1:-1])
+
+
+def shortest_path(graph: Graph, source: int, target: int) -> list[int]:
+    """The shortest path from ``source`` to ``target`` as a list of node indices.
+
+    Parameters
+    ----------
+    graph
+        The graph to search.
+    source, target
+        Node indices.
+
+    Returns
+    -------
+    list of int
+        ``[source, ..., target]``; ``[source]`` when they are equal; ``[]`` when the
+        target cannot be reached.
+    """
+    indptr, indices, weights = _csr(graph)
+    n = len(indptr) - 1
+    s = _node(source, n, "source")
+    t = _node(target, n, "target")
+    with _workspaces(graph, n, 1) as work:
+        _, nodes = _dijkstra.paths(indptr, indices, weights, np.array([s], dtype=INDEX_DTYPE),
+                                   np.array([t], dtype=INDEX_DTYPE), work, 1)
+    return nodes.tolist()
