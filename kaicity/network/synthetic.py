@@ -11,7 +11,8 @@ centre near Sejong), three kinds of district and returns them as one OSMnx-compa
 * **suburb** -- several looser, irregular grids (blocks 150-300 m, ``residential`` with
   ``tertiary`` collectors) around the core, joined to it and to each other by
   ``secondary``/``tertiary`` roads;
-* **rural** -- many small irregular villages (10-60 nodes) 4-20 km out, grouped in townships
+* **rural** -- many small irregular villages (10-60 nodes) 4-20 km beyond the built-up area
+  (further only when custom shares ask for a hinterland too big for that band), grouped in townships
   and linked to each other by 1-5 km ``unclassified``/``tertiary`` roads and to the city by
   long ``secondary``/``tertiary`` roads; every long road is split into edges of a few hundred
   metres.
@@ -75,7 +76,7 @@ class _Builder:
     """Collects node coordinates and street segments as numpy chunks.
 
     A segment is stored once: a two-way street becomes two directed edges only in
-    :meth:`to_graph`.  ``way`` is the OSM-like way id shared by all segments of one road.
+    :func:`_to_graph`.  ``way`` is the OSM-like way id shared by all segments of one road.
     """
 
     def __init__(self) -> None:
