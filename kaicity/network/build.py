@@ -275,6 +275,23 @@ def _add_reverse_edges(H: nx.MultiDiGraph, edges) -> int:
     return added
 
 
+def _with_reverse(edges: _Edges) -> _Edges:
+    """The edges plus a reversed copy (new key, ``reversed`` flipped) of every oneway edge."""
+    rev = [i for i, d in enumerate(edges.data) if _truthy(d.get("oneway"))]
+    if not rev:
+        return edges
+    data = []
+    for i in rev:
+        r = dict(edges.data[i])
+        r["reversed"] = not _truthy(r.get("reversed"))
+        if r.get("geometry") is not None:
+            r["geometry"] = r["geometry"].reverse()
+        data.append(r)
+    idx = np.asarray(rev, dtype=np.int64)
+    return _Edges(np.concatenate([edges.u, edges.v[idx]]), np.concatenate([edges.v, edges.u[idx]]),
+                  [*edges.keys, *([None] * len(rev))], [*edges.data, *data])
+
+
 def _simplify(H: nx.MultiDiGraph, where: str) -> nx.MultiDiGraph:
     import osmnx as ox
 
@@ -514,6 +531,8 @@ def _city_from_graph(G, *, name, source, zones, facilities, facility_mode, place
             m_edges = _read_edges(H, m_index)
             modes[mode] = (m_nodes, m_edges)
         else:
+            if bidir:
+                sub = _with_reverse(sub)
             used = np.unique(np.concatenate([sub.u, sub.v]))
             remap = np.full(len(nodes.ids), -1, dtype=np.int64)
             remap[used] = np.arange(len(used))
@@ -671,19 +690,9 @@ def _to_networkx(G: nx.MultiDiGraph, built, graph: Graph, crs: str, *, mode: str
     ids = nn.ids
     edge_items = [(ids[u], ids[v], k, d) for u, v, k, d in zip(ee.u.tolist(), ee.v.tolist(), ee.keys, datas,
                                                                 strict=True)]
-    if mode == "walk":
-        rev = []
-        for u, v, _, d in edge_items:
-            if _truthy(d.get("oneway")):
-                r = dict(d)
-                r["reversed"] = not _truthy(d.get("reversed"))
-                if r.get("geometry") is not None:
-                    r["geometry"] = r["geometry"].reverse()
-                rev.append((v, u, None, r))
+    if mode == "walk":  # reverse edges were added before: every way is two-way for pedestrians
+        for d in datas:
             d["oneway"] = False
-        for _, _, _, r in rev:
-            r["oneway"] = False
-        edge_items.extend(rev)
     return multidigraph(attrs, node_items, edge_items)
 
 
