@@ -153,7 +153,8 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
     eq, inc, cost = k["equity"], k["digital_inclusion"], k["cost"]
     lines += ["", "## Equity and inclusion", "",
               f"- Gini of time to service: {_fmt(eq['gini_time_to_service'], digits=3)}",
-              f"- Elderly / non-elderly time-to-service ratio: {_fmt(eq['elderly_vs_non_elderly_time_ratio'], digits=2)}",
+              "- Elderly / non-elderly time-to-service ratio: "
+              f"{_fmt(eq['elderly_vs_non_elderly_time_ratio'], digits=2)}",
               f"- Rural / core time-to-service ratio: {_fmt(eq['rural_vs_core_time_ratio'], digits=2)}",
               f"- Elderly mean literacy: {_fmt(inc['elderly_literacy_start'], digits=3)} → "
               f"{_fmt(inc['elderly_literacy_end'], digits=3)}",
@@ -248,7 +249,8 @@ def _explain(summaries: list[dict]) -> list[str]:
         p0, p1 = a.get("cost.per_met_need"), b.get("cost.per_met_need")
         if c0 is not None and c1 is not None:
             out.append(f"- Cost: {_fmt(c0)} → {_fmt(c1)} KRW per run; per met need {_fmt(p0)} → {_fmt(p1)} KRW "
-                       f"(DRT {_fmt(b.get('cost.drt'))}, support-centre staff {_fmt(b.get('cost.support_centre_staff'))}, "
+                       f"(DRT {_fmt(b.get('cost.drt'))}, "
+                       f"support-centre staff {_fmt(b.get('cost.support_centre_staff'))}, "
                        f"AI {_fmt(b.get('cost.ai_services'))}).")
         out.append("")
     return out

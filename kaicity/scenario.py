@@ -476,7 +476,9 @@ class NeedsSection(_Model):
 # --------------------------------------------------------------------------------------
 CapacityPerHour = _keyed("CapacityPerHour", "category",
                          {"healthcare": 8.0, "education": 30.0, "welfare": 10.0, "daily": 60.0,
-                          "culture": 100.0}, float, "Persons served per hour per facility.", gt=0, le=100_000)
+                          "culture": 100.0}, float,
+                         "Persons served per hour per facility (0 closes the category: its needs divert to "
+                         "other channels or are forgone).", ge=0, le=100_000)
 ServiceMin = _keyed("ServiceMin", "category",
                     {"healthcare": 20.0, "education": 60.0, "welfare": 20.0, "daily": 15.0, "culture": 60.0},
                     float, "Service duration per visit.", gt=0, le=1440)
@@ -490,15 +492,16 @@ class FacilitiesSection(_Model):
     """Physical service facilities: capacity, service time, opening hours, queueing."""
 
     capacity_per_hour: CapacityPerHour = _f(  # type: ignore[valid-type]
-        factory=CapacityPerHour, unit="persons/h", description="Persons served per hour by one facility")
+        factory=CapacityPerHour, unit="persons/h",
+        description="Persons served per hour by one facility; 0 closes the category (needs divert or are forgone)")
     service_min: ServiceMin = _f(  # type: ignore[valid-type]
         factory=ServiceMin, unit="min", description="Time a visit takes once served")
     opening_hours: OpeningHours = _f(  # type: ignore[valid-type]
         factory=OpeningHours, unit="h", description="[open, close) hours of facilities",
         allowed=_HOURS_ALLOWED)
     max_queue_min: float = _f(60.0, ge=0, le=1440, unit="min",
-                              description="A resident who would queue longer goes to the next facility or "
-                                          "forgoes the need")
+                              description="A resident who arrives to a longer queue leaves unserved "
+                                          "(the need is forgone, reason 'queue')")
 
 
 OnlineShare = _keyed("OnlineShare", "category",

@@ -8,7 +8,7 @@ place, or it comes home.  Elderly residents are residents whose age group is
 from __future__ import annotations
 
 import math
-from enum import Enum
+from enum import StrEnum
 
 import mesa
 
@@ -18,7 +18,7 @@ from kaicity.services.mode import Mode, choose_mode
 from kaicity.services.transit import TripRequest
 
 
-class Activity(str, Enum):
+class Activity(StrEnum):
     """What a resident is doing."""
 
     HOME = "home"

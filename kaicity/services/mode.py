@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from kaicity.services.transit import Booking
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     """How a resident travels to a service (``NONE`` for remote channels and forgone needs)."""
 
     WALK = "walk"
