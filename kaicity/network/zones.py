@@ -136,7 +136,7 @@ def _hull_mask(x, y, x0, y0, cell, nx_, ny_) -> np.ndarray:
     except (QhullError, ValueError):  # collinear or too few points: no correction
         return np.ones((nx_, ny_))
     mask = np.ones((nx_, ny_), dtype=bool)
-    tol = cell * 0.5  # count cells touching the hull as inside
+    tol = 1e-6 * max(cell, 1.0)  # cells whose centre is in the hull (nodes sit in cells left of/below them)
     for a, b, c in hull.equations:  # a*x + b*y + c <= 0 inside
         mask &= (a * gx[:, None] + b * gy[None, :] + c) <= tol
     return mask.astype(np.float64)
