@@ -73,6 +73,8 @@ _DECAY_ALIASES: dict[str | None, str | None] = {
     None: None, "none": None, "flat": None,
     "linear": "linear", "exponential": "exponential", "exp": "exponential",
 }
+#: Jobs settling fewer nodes than this (an upper bound) run on one thread unless told otherwise.
+PARALLEL_MIN_WORK: int = 2_000_000
 #: Relative residents per walk node by zone for :func:`default_population` (assumption, the same
 #: as the synthetic facility placement: apartment blocks in the core, houses, villages).
 RESIDENTS_PER_NODE: dict[str, float] = {"core": 3.0, "suburb": 1.5, "rural": 0.5}
@@ -180,9 +182,15 @@ def _default_facilities(city: City | Graph, facilities) -> pd.DataFrame:
     raise FacilityError("facilities are required when a Graph (not a City) is given")
 
 
-def _threads(num_threads: int | None) -> int:
+def _threads(num_threads: int | None, work: float = np.inf) -> int:
+    """Validated thread count; by default all threads, but one for small jobs.
+
+    ``work`` is an upper bound on the nodes the kernel settles; below
+    :data:`PARALLEL_MIN_WORK` the OpenMP start-up and barrier waits (long on a loaded
+    machine) cost more than a second thread saves.
+    """
     if num_threads is None:
-        return max(1, int(_info.max_threads()))
+        return 1 if work < PARALLEL_MIN_WORK else max(1, int(_info.max_threads()))
     if isinstance(num_threads, bool) or not isinstance(num_threads, Integral) or num_threads < 1:
         raise RoutingError(f"num_threads must be an integer >= 1, got {num_threads!r}")
     return int(num_threads)
@@ -251,7 +259,7 @@ def _facility_sources(graph: Graph, facilities, cats: tuple[str, ...]):
     if missing:
         raise FacilityError(f"facilities: missing column(s) {', '.join(missing)} "
                             f"(expected category, node[, facility_id])")
-    cat = pd.Categorical(facilities["category"].to_numpy(), categories=list(cats)).codes
+    cat = pd.Index(cats).get_indexer(facilities["category"].to_numpy())
     if len(cat) and cat.min() < 0:
         bad = sorted({str(v) for v in facilities["category"].to_numpy()[cat < 0]})
         raise FacilityError(f"facilities: unknown category {', '.join(map(repr, bad[:5]))}; "
@@ -304,7 +312,7 @@ def nearest_facility_times(
         Categories to compute, in column order (default :data:`kaicity.categories.CATEGORIES`).
         A category without facilities gives ``inf`` everywhere.
     num_threads
-        OpenMP threads (default: all available).
+        OpenMP threads (default: all available; one for a small graph).
 
     Returns
     -------
@@ -322,7 +330,7 @@ def nearest_facility_times(
     facilities = _default_facilities(city, facilities)
     cats = _categories(categories)
     limit = _nonneg(limit_m, "limit_m")
-    nt = _threads(num_threads)
+    nt = _threads(num_threads, 20.0 * graph.n_nodes * len(cats))
     _check_graph(graph)
     code, node, fid = _facility_sources(graph, facilities, cats)
     order = np.lexsort((fid, code))  # by category, then facility_id (ties -> lowest id)
@@ -374,7 +382,7 @@ def facility_counts(
     categories
         Categories to compute, in column order.
     num_threads
-        OpenMP threads (default: all available).
+        OpenMP threads (default: all available; one when the searches are small).
 
     Returns
     -------
@@ -404,12 +412,13 @@ def facility_counts(
             b = _nonneg(beta, "beta", allow_inf=False)
     else:
         b = None
-    nt = _threads(num_threads)
+    _threads(num_threads)
     _check_graph(graph)
     code, node, _ = _facility_sources(graph, facilities, cats)
     C, n = len(cats), graph.n_nodes
     # one search per distinct facility node, with the number of facilities of each category there
     uniq, inv = np.unique(node, return_inverse=True)
+    nt = _threads(num_threads, float(len(uniq)) * n)
     mult = np.zeros((len(uniq), C), dtype=np.int32)
     np.add.at(mult, (inv, code), 1)
     counts = np.zeros((C, n), dtype=np.int32)

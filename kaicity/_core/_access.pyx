@@ -305,7 +305,10 @@ def counts_within(const index_t[::1] indptr, const index_t[::1] indices, const w
     for k in range(nt):
         if _scratch_init(&scr[k], n) != 0:
             failed = 1
-    chunk = 4 * nt
+    # first chunk: as many sources as fit the budget if each reached every node
+    chunk = budget // n
+    if chunk < 4 * nt:
+        chunk = 4 * nt
     try:
         while s0 < S and not failed:
             if chunk > S - s0:
