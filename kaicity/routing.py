@@ -199,9 +199,12 @@ def _nodes(values: Any, n: int, what: str) -> np.ndarray:
     """A 1-D int32 array of node indices in ``0..n-1``."""
     arr = np.asarray(values)
     if arr.dtype == object:
+        flat = arr.ravel().tolist()
+        if any(isinstance(v, bool | np.bool_) for v in flat):
+            raise RoutingError(f"{what} must be integer node indices, not booleans")
         try:
-            arr = np.asarray([operator.index(v) for v in arr.ravel()], dtype=np.int64).reshape(arr.shape)
-        except TypeError:
+            arr = np.asarray([operator.index(v) for v in flat], dtype=np.int64).reshape(arr.shape)
+        except (TypeError, OverflowError):
             raise RoutingError(f"{what} must be integer node indices") from None
     if arr.ndim != 1:
         raise RoutingError(f"{what} must be a one-dimensional sequence of node indices, "
