@@ -395,16 +395,20 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
     Returns
     -------
     dict
-        Counts: ``nodes``, ``ways``, ``highway_ways``, ``relations``, ``geom_members``.
+        Counts: ``nodes``, ``ways``, ``highway_ways``, ``relations``, ``geom_members`` and
+        ``clipped_ways`` (street ways referring to nodes missing from the file, as in
+        clipped extracts; they are cut into the runs of nodes that are present).
 
     Raises
     ------
     InputFileError
         If the file is not OSM XML.
     """
-    stats = {"nodes": 0, "ways": 0, "highway_ways": 0, "relations": 0, "geom_members": 0}
+    stats = {"nodes": 0, "ways": 0, "highway_ways": 0, "relations": 0, "geom_members": 0, "clipped_ways": 0}
     next_id = [-1]
     extra: list[str] = []
+    node_ids: set[str] = set()
+    street_ways: list[tuple[dict, list[str], list[tuple[str, str]]]] = []  # written after all nodes
     try:
         with _open_text(src) as fin, streets.open("w", encoding="utf-8") as fs, \
                 (features.open("w", encoding="utf-8") if features else contextlib.nullcontext()) as ff:
@@ -430,6 +434,7 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
                 tag = elem.tag
                 if tag == "node":
                     stats["nodes"] += 1
+                    node_ids.add(elem.get("id"))
                     text = ET.tostring(elem, encoding="unicode")
                     fs.write(text)
                     if ff:
@@ -441,12 +446,12 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
                     for nd in elem.findall("nd"):  # out geom: drop lat/lon on way nodes
                         nd.attrib.pop("lat", None)
                         nd.attrib.pop("lon", None)
-                    text = ET.tostring(elem, encoding="unicode")
-                    if any(t.get("k") == "highway" for t in elem.findall("tag")):
+                    tags = [(t.get("k"), t.get("v")) for t in elem.findall("tag")]
+                    if any(k == "highway" for k, _ in tags):
                         stats["highway_ways"] += 1
-                        fs.write(text)
+                        street_ways.append((dict(elem.attrib), [nd.get("ref") for nd in elem.findall("nd")], tags))
                     if ff:
-                        ff.write(text)
+                        ff.write(ET.tostring(elem, encoding="unicode"))
                 elif tag == "relation":
                     stats["relations"] += 1
                     if ff:
@@ -487,6 +492,8 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
                     root.clear()
             if root is None:
                 raise InputFileError(f"{src}: empty file (no <osm> element)")
+            for attrib, refs, tags in street_ways:
+                _write_street_way(fs, attrib, refs, tags, node_ids, stats, next_id)
             fs.write("</osm>\n")
             if ff:
                 ff.write("\n".join(extra))
@@ -498,6 +505,28 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
             raise
         raise InputFileError(f"{src}: cannot read ({exc.__class__.__name__}: {exc})") from exc
     return stats
+
+
+def _write_street_way(fs, attrib: dict, refs: list, tags: list, node_ids: set, stats: dict, next_id: list) -> None:
+    """Write a street way, cut into runs of nodes present in the file (first run keeps the way id)."""
+    runs: list[list[str]] = [[]]
+    for r in refs:
+        if r in node_ids:
+            runs[-1].append(r)
+        elif runs[-1]:
+            runs.append([])
+    runs = [run for run in runs if len(run) >= 2]
+    stats["street_ways_written"] = stats.get("street_ways_written", 0) + len(runs)
+    if len(runs) != 1 or len(runs[0]) != len(refs):
+        stats["clipped_ways"] += 1
+    tag_xml = "".join(f'<tag k="{_esc(k)}" v="{_esc(v)}"/>' for k, v in tags)
+    for i, run in enumerate(runs):
+        a = dict(attrib)
+        if i:
+            a["id"] = str(next_id[0])
+            next_id[0] -= 1
+        attrs = "".join(f' {k}="{_esc(str(v))}"' for k, v in a.items())
+        fs.write(f"<way{attrs}>" + "".join(f'<nd ref="{r}"/>' for r in run) + tag_xml + "</way>\n")
 
 
 def _esc(v: str) -> str:
@@ -515,6 +544,10 @@ def read_osm_xml(path: Path) -> tuple[nx.MultiDiGraph, pd.DataFrame, dict]:
         if stats["highway_ways"] == 0:
             raise NetworkError(f"{path}: no streets: the file has {stats['nodes']} nodes and {stats['ways']} "
                                "ways but no way with a 'highway' tag; export an area with roads")
+        if stats.get("street_ways_written", 0) == 0:
+            raise NetworkError(f"{path}: no usable streets: its {stats['highway_ways']} street way(s) refer to "
+                               "nodes that are not in the file (a clipped extract?); export the area again "
+                               "with all way nodes (e.g. Overpass `out body; >; out skel qt;`)")
         try:
             with osm_way_tags():
                 G = ox.graph_from_xml(streets, simplify=False, retain_all=True, bidirectional=False)
