@@ -108,7 +108,18 @@ def format_summary(city) -> str:
 
 
 def plot_city(city, path: Path, *, dpi: int = 150) -> Path:
-    """Draw the city to a PNG: streets by zone, drive network, facilities by category.
+    """Save :func:`draw_city` as a PNG at ``path``."""
+    fig = draw_city(city)
+    try:
+        fig.savefig(path, dpi=dpi)
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot write the map ({exc.strerror or exc})") from exc
+    return Path(path)
+
+
+def draw_city(city):
+    """A matplotlib Figure of the city: streets coloured by zone over the drive network,
+    facilities by category with a legend, and the data credit (e.g. OpenStreetMap) if any.
 
     Uses matplotlib's object API with the Agg canvas (no pyplot, no display needed).
     """
@@ -162,8 +173,4 @@ def plot_city(city, path: Path, *, dpi: int = 150) -> Path:
         ax.text(0.995, 0.005, credit, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
                 bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1.5}, zorder=5)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=dpi)
-    except OSError as exc:
-        raise InputFileError(f"{path}: cannot write the map ({exc.strerror or exc})") from exc
-    return Path(path)
+    return fig

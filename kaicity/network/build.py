@@ -548,6 +548,9 @@ def _city_from_graph(G, *, name, source, zones, facilities, facility_mode, place
         m_nodes, m_edges = modes[mode]
         n0, e0 = len(m_nodes.ids), len(m_edges)
         keep = _largest_component(n0, m_edges.u, m_edges.v, strong=strong)
+        if n0 == 0:
+            raise NetworkError(f"{where}: no {mode} network is left after filtering and simplification "
+                               "(OSMnx drops isolated rings)")
         if keep.sum() < 2:
             raise NetworkError(f"{where}: the {mode} network's largest "
                                f"{'strongly ' if strong else ''}connected component has {int(keep.sum())} "
