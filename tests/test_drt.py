@@ -195,8 +195,8 @@ def test_day_invariants_door_to_door_on_synthetic_city_with_oneways(synthetic):
     assert k["vehicle_km"] > k["empty_km"] > 0
     assert k["vehicle_km"] >= k["rebalancing_km"] > 0
     assert k["passenger_km"] > 0
-    assert k["vehicle_hours"] == pytest.approx(12 * 24)
-    assert k["passengers_per_vehicle_hour"] == pytest.approx(len(legs) / (12 * 24))
+    assert k["vehicle_hours"] == pytest.approx(6 * 24)
+    assert k["passengers_per_vehicle_hour"] == pytest.approx(len(legs) / (6 * 24))
     assert set(k["occupancy_by_hour"]) == {f"{h:02d}" for h in range(24)}
     assert k["wait_share_under_10_min"] <= k["wait_share_under_15_min"] == 1.0
     # vehicle-km is the sum of the driven pieces
