@@ -160,6 +160,28 @@ def test_networkx_graphs_match_csr(town):
     assert ox.distance.nearest_nodes(town.G_walk, town.walk.x[3], town.walk.y[3]) == town.walk.osmid[3]
 
 
+def test_projected_input_graph_gives_the_same_city(fixtures):
+    from kaicity.network.loaders import read_osm_xml
+
+    G, cand, _ = read_osm_xml(fixtures / "tiny_town.osm")
+    Gs = ox.simplify_graph(G)
+    Gp = ox.project_graph(Gs, to_crs="EPSG:32652")  # x/y in metres, lon/lat node attributes
+    a = city_from_graph(Gs, name="a", source="a", facilities=cand)
+    b = city_from_graph(Gp, name="b", source="b", facilities=cand)
+    for g, h in ((a.walk, b.walk), (a.drive, b.drive)):  # project_graph may reorder nodes: compare by id
+        ga, hb = np.argsort(g.osmid), np.argsort(h.osmid)
+        np.testing.assert_array_equal(g.osmid[ga], h.osmid[hb])
+        np.testing.assert_allclose(g.x[ga], h.x[hb], atol=1e-6)
+        np.testing.assert_allclose(g.lon[ga], h.lon[hb], atol=1e-9)
+        assert _edge_set(g) == _edge_set(h)
+        np.testing.assert_allclose(np.sort(g.weights), np.sort(h.weights))
+    geoms = [(u, v, k, d["geometry"]) for u, v, k, d in a.G_drive.edges(keys=True, data=True) if "geometry" in d]
+    assert geoms
+    for u, v, k, geom in geoms:
+        assert b.G_drive[u][v][k]["geometry"].equals_exact(geom, 1e-6)
+        assert geom.coords[0] == pytest.approx((a.G_drive.nodes[u]["x"], a.G_drive.nodes[u]["y"]))
+
+
 def test_multidigraph_builder_equals_networkx_api():
     nodes = [(5, {"x": 1.0}), (3, {"x": 2.0}), (9, {})]
     edges = [(5, 3, 0, {"w": 1}), (5, 3, None, {"w": 2}), (3, 5, 7, {"w": 3}), (9, 9, None, {"w": 4}),

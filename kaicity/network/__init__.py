@@ -12,14 +12,6 @@ from __future__ import annotations
 from kaicity.network.city import FACILITY_COLUMNS, City
 from kaicity.network.graph import Graph
 from kaicity.network.loaders import load_city
+from kaicity.network.synthetic import synthetic_city
 
 __all__ = ["FACILITY_COLUMNS", "City", "Graph", "load_city", "synthetic_city"]
-
-
-def __getattr__(name: str):
-    # synthetic.py is imported lazily: it is only needed for synthetic cities
-    if name == "synthetic_city":
-        from kaicity.network.synthetic import synthetic_city
-
-        return synthetic_city
-    raise AttributeError(f"module 'kaicity.network' has no attribute {name!r}")

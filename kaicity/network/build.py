@@ -681,7 +681,8 @@ def _to_networkx(G: nx.MultiDiGraph, built, graph: Graph, crs: str, *, mode: str
             d["travel_time"] = tt
     geo_idx = [i for i, d in enumerate(datas) if d.get("geometry") is not None]
     if geo_idx:
-        tr = transformer(WGS84, crs)
+        src = G.graph.get("crs", WGS84)
+        tr = transformer(WGS84 if _is_geographic(src) else str(src), crs)
 
         def _proj(coords):
             x, y = tr.transform(coords[:, 0], coords[:, 1])
