@@ -182,18 +182,18 @@ def _default_facilities(city: City | Graph, facilities) -> pd.DataFrame:
     raise FacilityError("facilities are required when a Graph (not a City) is given")
 
 
-def _threads(num_threads: int | None, work: float = np.inf) -> int:
+def _threads(threads: int | None, work: float = np.inf) -> int:
     """Validated thread count; by default all threads, but one for small jobs.
 
     ``work`` is an upper bound on the nodes the kernel settles; below
     :data:`PARALLEL_MIN_WORK` the OpenMP start-up and barrier waits (long on a loaded
     machine) cost more than a second thread saves.
     """
-    if num_threads is None:
+    if threads is None:
         return 1 if work < PARALLEL_MIN_WORK else max(1, int(_info.max_threads()))
-    if isinstance(num_threads, bool) or not isinstance(num_threads, Integral) or num_threads < 1:
-        raise RoutingError(f"num_threads must be an integer >= 1, got {num_threads!r}")
-    return int(num_threads)
+    if isinstance(threads, bool) or not isinstance(threads, Integral) or threads < 1:
+        raise RoutingError(f"threads must be an integer >= 1, got {threads!r}")
+    return int(threads)
 
 
 def _check_graph(graph: Graph) -> None:
@@ -295,7 +295,7 @@ def nearest_facility_times(
     *,
     limit_m: float = np.inf,
     categories: Sequence[str] = CATEGORIES,
-    num_threads: int | None = None,
+    threads: int | None = None,
 ) -> NearestFacilities:
     """Walking distance from every node to the nearest facility of each category, and which one.
 
@@ -311,7 +311,7 @@ def nearest_facility_times(
     categories
         Categories to compute, in column order (default :data:`kaicity.categories.CATEGORIES`).
         A category without facilities gives ``inf`` everywhere.
-    num_threads
+    threads
         OpenMP threads (default: all available; one for a small graph).
 
     Returns
@@ -330,7 +330,7 @@ def nearest_facility_times(
     facilities = _default_facilities(city, facilities)
     cats = _categories(categories)
     limit = _nonneg(limit_m, "limit_m")
-    nt = _threads(num_threads, 20.0 * graph.n_nodes * len(cats))
+    nt = _threads(threads, 20.0 * graph.n_nodes * len(cats))
     _check_graph(graph)
     code, node, fid = _facility_sources(graph, facilities, cats)
     order = np.lexsort((fid, code))  # by category, then facility_id (ties -> lowest id)
@@ -356,7 +356,7 @@ def facility_counts(
     decay: str | None = None,
     beta: float | None = None,
     categories: Sequence[str] = CATEGORIES,
-    num_threads: int | None = None,
+    threads: int | None = None,
 ) -> FacilityCounts:
     """Number of facilities of each category within ``radius_m`` of every node (and decayed sums).
 
@@ -381,7 +381,7 @@ def facility_counts(
         Only valid with ``decay="exponential"``.
     categories
         Categories to compute, in column order.
-    num_threads
+    threads
         OpenMP threads (default: all available; one when the searches are small).
 
     Returns
@@ -412,13 +412,13 @@ def facility_counts(
             b = _nonneg(beta, "beta", allow_inf=False)
     else:
         b = None
-    _threads(num_threads)
+    _threads(threads)
     _check_graph(graph)
     code, node, _ = _facility_sources(graph, facilities, cats)
     C, n = len(cats), graph.n_nodes
     # one search per distinct facility node, with the number of facilities of each category there
     uniq, inv = np.unique(node, return_inverse=True)
-    nt = _threads(num_threads, float(len(uniq)) * n)
+    nt = _threads(threads, float(len(uniq)) * n)
     mult = np.zeros((len(uniq), C), dtype=np.int32)
     np.add.at(mult, (inv, code), 1)
     counts = np.zeros((C, n), dtype=np.int32)
@@ -591,7 +591,7 @@ def coverage(
     *,
     categories: Sequence[str] = CATEGORIES,
     nearest: NearestFacilities | None = None,
-    num_threads: int | None = None,
+    threads: int | None = None,
 ) -> pd.DataFrame:
     """Share of a population that reaches each category's nearest facility within ``minutes``.
 
@@ -617,7 +617,7 @@ def coverage(
         Categories (default all of :data:`kaicity.categories.CATEGORIES`).
     nearest
         A precomputed :func:`nearest_facility_times` result to reuse (unbounded).
-    num_threads
+    threads
         OpenMP threads for the search.
 
     Returns
@@ -666,7 +666,7 @@ def coverage(
         raise RoutingError(f"no walking speed for group(s) {', '.join(map(repr, unknown))}; "
                            "pass speeds={group: m/s}")
     if nearest is None:
-        nearest = nearest_facility_times(city, facilities, categories=cats, num_threads=num_threads)
+        nearest = nearest_facility_times(city, facilities, categories=cats, threads=threads)
     else:
         if not isinstance(nearest, NearestFacilities) or nearest.distance.shape[0] != n:
             raise RoutingError("nearest must be a NearestFacilities result for this graph")

@@ -205,8 +205,8 @@ def test_zero_radius_counts_facilities_on_the_node():
 
 # ------------------------------------------------------------------------ determinism
 def test_results_identical_for_any_thread_count(synth, dense_facilities):
-    near = [A.nearest_facility_times(synth, dense_facilities, num_threads=t) for t in (1, 2, 3)]
-    cnts = [A.facility_counts(synth, dense_facilities, 1500.0, decay="exponential", beta=0.003, num_threads=t)
+    near = [A.nearest_facility_times(synth, dense_facilities, threads=t) for t in (1, 2, 3)]
+    cnts = [A.facility_counts(synth, dense_facilities, 1500.0, decay="exponential", beta=0.003, threads=t)
             for t in (1, 2, 3)]
     for r in near[1:]:
         assert np.array_equal(r.distance, near[0].distance) and np.array_equal(r.facility, near[0].facility)
@@ -388,7 +388,7 @@ def test_bad_inputs(synth):
     with pytest.raises(RoutingError):
         A.facility_counts(synth, f, 100.0, decay="exponential", beta=-0.1)
     with pytest.raises(RoutingError):
-        A.facility_counts(synth, f, 100.0, num_threads=0)
+        A.facility_counts(synth, f, 100.0, threads=0)
     with pytest.raises(RoutingError, match="outside"):
         A.coverage(synth, population={"node": [0, synth.walk.n_nodes]})
     with pytest.raises(RoutingError, match="weights"):

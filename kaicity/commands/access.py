@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     population = A.default_population(city, residents=residents, elderly_share=args.elderly_share,
                                       child_share=args.child_share, seed=args.seed)
     speeds = {"child": args.speed_child, "adult": args.speed_adult, "elderly": args.speed_elderly}
-    nearest = A.nearest_facility_times(city, num_threads=args.threads)
+    nearest = A.nearest_facility_times(city, threads=args.threads)
     table = A.coverage(city, population=population, speeds=speeds, minutes=args.minutes, nearest=nearest)
     pop_note = (f"{len(population):,} residents sampled (seed {args.seed})" if residents is not None
                 else "expected population on every walk node")
