@@ -136,7 +136,8 @@ def draw_city(city):
     dt = drive.edge_tails()
     dsegs = np.stack([np.column_stack([drive.x[dt], drive.y[dt]]),
                       np.column_stack([drive.x[drive.indices], drive.y[drive.indices]])], axis=1)
-    ax.add_collection(LineCollection(dsegs, colors="#7a7a7a", linewidths=2.2, alpha=0.45, zorder=1))
+    dlw = 2.2 if drive.n_nodes < 5_000 else 1.2
+    ax.add_collection(LineCollection(dsegs, colors="#7a7a7a", linewidths=dlw, alpha=0.45, zorder=1))
     # walk network, coloured by the zone of each edge's tail node (each undirected edge drawn once)
     wt = walk.edge_tails()
     once = wt < walk.indices
