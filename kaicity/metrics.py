@@ -124,12 +124,15 @@ def access_block(model) -> dict:
     remote = np.outer(able, share)
     effective = np.maximum(within.astype(float), remote)
     if model.drt is not None:
-        wait = model.drt.kpis().get("wait_min", {}).get("mean")
+        drt = model.drt.kpis()
+        wait = (drt.get("wait_min") or {}).get("mean")
         if wait is not None:
+            # door to door by DRT = the run's mean wait + the drive, counted with the probability of acceptance
+            accepted = 1.0 - float(drt.get("rejection_rate") or 0.0)
             drive = np.column_stack([acc.car_s[model.city.walk_to_drive[pop.home]] for acc in model.facility_access])
             served = model.drt.serves_zone(pop.zone)
             drt_ok = (drive + wait * 60.0 <= FIFTEEN_MIN_S) & served[:, None]
-            effective = np.maximum(effective, drt_ok.astype(float))
+            effective = np.maximum(effective, drt_ok * accepted)
 
     def block(mask: np.ndarray) -> dict:
         if not mask.any():

@@ -39,7 +39,7 @@ def _fmt(x, pct: bool = False, digits: int = 1) -> str:
         return "–"
     if pct:
         return f"{100 * x:.{digits}f}%"
-    if isinstance(x, (int, np.integer)) or float(x).is_integer() and abs(x) >= 100:
+    if isinstance(x, (int, np.integer)) or abs(x) >= 1000 or (float(x).is_integer() and abs(x) >= 100):
         return f"{x:,.0f}"
     return f"{x:,.{digits}f}"
 
@@ -166,7 +166,8 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
 
 
 # --------------------------------------------------------------- comparison
-#: KPIs shown in the comparison table, with how to format them.
+#: KPIs shown in the comparison table: (key, label, format) where format is True for a percentage,
+#: False for a plain number (1 decimal) or an int for that many decimals.
 HEADLINE = [
     ("overall.met_share", "needs met", True),
     ("overall.unmet_share", "needs forgone", True),
@@ -182,12 +183,14 @@ HEADLINE = [
     ("by_zone.rural.time_to_service_min.mean", "rural: time to service (min)", False),
     ("access.by_group.elderly.effective_index", "elderly: effective access", True),
     ("access.by_zone.rural.effective_index", "rural: effective access", True),
-    ("equity.gini_time_to_service", "Gini of time to service", False),
-    ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time ratio", False),
-    ("equity.rural_vs_core_time_ratio", "rural / core time ratio", False),
-    ("digital_inclusion.elderly_literacy_end", "elderly literacy (end)", False),
+    ("equity.gini_time_to_service", "Gini of time to service", 3),
+    ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time ratio", 2),
+    ("equity.rural_vs_core_time_ratio", "rural / core time ratio", 2),
+    ("digital_inclusion.elderly_literacy_start", "elderly literacy (start)", 3),
+    ("digital_inclusion.elderly_literacy_end", "elderly literacy (end)", 3),
+    ("digital_inclusion.elderly_able_ai_end", "elderly able to use AI alone (end)", True),
     ("ai.uses", "AI service uses", False),
-    ("ai.energy_kwh", "AI energy (kWh)", False),
+    ("ai.energy_kwh", "AI energy (kWh)", 2),
     ("transit.drt.wait_min.mean", "DRT wait, mean (min)", False),
     ("transit.drt.rejection_rate", "DRT rejection rate", True),
     ("transit.bus.boardings", "bus boardings", False),
@@ -324,7 +327,11 @@ def write_comparison(summaries: list[dict], out: Path) -> pd.DataFrame:
         vals = [f.get(key) for f in flat]
         if all(v is None for v in vals):
             continue
-        lines.append(f"| {label} | " + " | ".join(_fmt(v, pct) for v in vals) + " |")
+        if isinstance(pct, bool):
+            cells = [_fmt(v, pct) for v in vals]
+        else:
+            cells = [_fmt(v, digits=pct) for v in vals]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "## Who gains, who is left behind, at what cost", ""] + _explain(summaries)
     plots = plot_comparison(summaries, out)
     lines += [f"![{p}]({p})" for p in plots]
