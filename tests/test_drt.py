@@ -208,3 +208,71 @@ def test_day_invariants_door_to_door_on_synthetic_city_with_oneways(synthetic):
             heads = g.indices[lo:g.indptr[a + 1]]
             metres += g.lengths[lo + int(np.flatnonzero(heads == b)[0])]
     assert k["vehicle_km"] == pytest.approx(metres / 1000.0)
+
+
+def test_virtual_stops_and_batch_mode_keep_every_promise():
+    city = grid_city(14, 250.0, 8.0, oneway_rows=True)
+    svc = make_service(city, seed=4, vehicles=5, capacity=6, mode="virtual_stops", virtual_stop_spacing_m=600.0,
+                       batch_s=120.0, rebalancing={"enabled": True, "interval_min": 10, "window_min": 30})
+    assert 20 <= len(svc.stops) <= 36
+    reqs = random_requests(city, 400, 7 * 3600, 12 * 3600, seed=5, max_walk_m=800.0)
+    bookings, arrivals = simulate(svc, reqs, 86_400.0)
+    legs = check_invariants(svc, bookings, arrivals)
+    assert set(legs["pickup_node"]) <= set(svc.stops.tolist())
+    assert set(legs["dropoff_node"]) <= set(svc.stops.tolist())
+    # riders walk to the nearest stop on the walk graph at their own speed
+    assert (legs["walk_s"] <= 2 * 800.0 / 1.2 + TOL).all()
+    k = svc.kpis()
+    assert k["batch_rounds"] > 10
+    assert k["pooled_share"] > 0.2
+    assert k["mode"] == "virtual_stops" and k["virtual_stops"] == len(svc.stops)
+
+
+def test_huge_fleet_serves_everyone_on_near_direct_rides():
+    city = grid_city(12, 250.0, 10.0)
+    svc = make_service(city, seed=1, vehicles=150, capacity=4)
+    bookings, arrivals = simulate(svc, random_requests(city, 200, 6 * 3600, 20 * 3600, seed=3), 86_400.0)
+    check_invariants(svc, bookings, arrivals)
+    k = svc.kpis()
+    assert k["rejected"] == 0 and k["booked"] == 200
+    assert k["detour_factor"]["mean"] < 1.05
+    assert k["detour_factor"]["median"] == pytest.approx(1.0)
+    assert k["wait_min"]["mean"] < 0.5
+
+
+def test_mean_wait_falls_as_the_fleet_grows(synthetic):
+    waits, rejected = [], []
+    for vehicles in (3, 6, 12):
+        svc = make_service(synthetic, seed=1, vehicles=vehicles, capacity=4, trace=False)
+        simulate(svc, random_requests(synthetic, 500, 6 * 3600, 20 * 3600, seed=2), 86_400.0)
+        k = svc.kpis()
+        waits.append(k["wait_min"]["mean"])
+        rejected.append(k["rejected"])
+    assert waits[0] > waits[1] > waits[2]
+    assert rejected[0] >= rejected[1] >= rejected[2]
+
+
+def test_rebalancing_shortens_waits_when_demand_has_a_predictable_peak():
+    """Morning peak from one corner of the city to the opposite one: without rebalancing the
+    vans pile up where they drop riders off; with it, idle vans return to the corner."""
+    n = 30
+    city = grid_city(n, 300.0, 10.0)
+    ids = np.arange(n * n)
+    corner = ids[(ids % n < 5) & (ids // n < 5)]
+    far = ids[(ids % n >= n - 5) & (ids // n >= n - 5)]
+    peak = random_requests(city, 60, 7 * 3600, 10 * 3600, seed=5, origins=corner, destinations=far)
+    background = random_requests(city, 60, 6 * 3600, 12 * 3600, seed=6)
+    reqs = [TripRequest(i, i, r.origin, r.destination, r.time, r.walk_speed, r.max_walk_m)
+            for i, r in enumerate(sorted(peak + background, key=lambda r: r.time))]
+    result = {}
+    for enabled in (False, True):
+        svc = make_service(city, seed=1, vehicles=10, capacity=4,
+                           rebalancing={"enabled": enabled, "interval_min": 10, "window_min": 30})
+        bookings, arrivals = simulate(svc, reqs, 86_400.0)
+        check_invariants(svc, bookings, arrivals)
+        result[enabled] = svc.kpis()
+    off, on = result[False], result[True]
+    assert on["wait_min"]["mean"] < off["wait_min"]["mean"]
+    assert on["rejected"] <= off["rejected"]
+    assert off["rebalancing_km"] == 0.0 < on["rebalancing_km"] <= on["empty_km"] + 1e-9
+    assert on["rebalancing_moves"] > 0

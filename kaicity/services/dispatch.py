@@ -140,13 +140,16 @@ class DRTService(TransitService):
         Memory for cached travel-time rows (forward and reverse searches per node).
     max_walk_search_m
         Longest walk to a virtual stop searched (m); each request also has its own limit.
+    depots
+        Drive node of each vehicle's depot (default: spread over the served area in
+        proportion to the homes there, by weighted k-means).
     """
 
     mode = "drt"
 
     def __init__(self, model, city: City, cfg, *, horizon_s: float, start_hour: float = 0.0,
                  rng: np.random.Generator | None = None, trace: bool = False, row_cache_mb: float = 128.0,
-                 max_walk_search_m: float = 5000.0) -> None:
+                 max_walk_search_m: float = 5000.0, depots=None) -> None:
         self.model = model
         self.city = city
         self.graph = city.drive
@@ -186,7 +189,7 @@ class DRTService(TransitService):
         if len(self.served_drive) == 0:
             raise SimulationError(f"no drive node lies in the DRT zones {zones}")
         self._build_stops()
-        self._build_fleet()
+        self._build_fleet(depots)
         self._build_cells()
 
         self.clock = 0.0
@@ -258,17 +261,21 @@ class DRTService(TransitService):
         self.access_m = dist
         self.access_node = np.where(which >= 0, self.stops[np.maximum(which, 0)], -1).astype(np.int32)
 
-    def _build_fleet(self) -> None:
+    def _build_fleet(self, depots=None) -> None:
         g = self.graph
         V = self.n_vehicles
-        homes = None
-        pop = getattr(self.model, "population", None)
-        if pop is not None and hasattr(pop, "home"):
-            h = np.asarray(pop.home)
-            h = h[np.isin(self.city.walk.zone[h], self.zone_codes)]
-            if len(h):
-                homes = (self.city.walk.x[h], self.city.walk.y[h])
-        depots = spread_depots(g, self.served_drive, homes, V, self.rng)
+        if depots is None:
+            homes = None
+            pop = getattr(self.model, "population", None)
+            if pop is not None and hasattr(pop, "home"):
+                h = np.asarray(pop.home)
+                h = h[np.isin(self.city.walk.zone[h], self.zone_codes)]
+                if len(h):
+                    homes = (self.city.walk.x[h], self.city.walk.y[h])
+            depots = spread_depots(g, self.served_drive, homes, V, self.rng)
+        depots = np.asarray(depots, dtype=np.int32)
+        if depots.shape != (V,) or depots.min() < 0 or depots.max() >= g.n_nodes:
+            raise SimulationError(f"DRT depots must be {V} drive-node indices, got {depots.tolist()[:10]}")
         self.depots = depots
         S = 2 * self.seats + 4
         self.start_node = depots.astype(np.int32).copy()
@@ -677,6 +684,8 @@ class DRTService(TransitService):
                 break
             ride.vehicle = plan.vehicle
             ride.planned_pick, ride.planned_drop, ride.cost = plan.begin_p, plan.arr_d, plan.cost
+            # an earlier pickup than first planned must not stretch the ride beyond max_ride later on
+            ride.latest_drop = min(ride.latest_drop, plan.dep_p + ride.max_ride)
             self._insert(plan, r, ride.latest_drop)
         if ok and self._plan_cost() < cost_before - 1e-6:
             self.batch_improved += 1
@@ -737,7 +746,7 @@ class DRTService(TransitService):
         snap = {name: getattr(self, name).copy() for name in self._SNAP}
         snap["legs"] = [veh.leg for veh in self.vehicles]
         snap["rides"] = [(r, self.rides[r].vehicle, self.rides[r].planned_pick, self.rides[r].planned_drop,
-                          self.rides[r].cost) for r in rides]
+                          self.rides[r].cost, self.rides[r].latest_drop) for r in rides]
         return snap
 
     def _restore(self, snap: dict) -> None:
@@ -751,9 +760,10 @@ class DRTService(TransitService):
         self.slots = self.stop_node.shape[1]
         for veh, leg in zip(self.vehicles, snap["legs"], strict=True):
             veh.leg = leg
-        for r, vehicle, pick, drop, cost in snap["rides"]:
+        for r, vehicle, pick, drop, cost, latest_drop in snap["rides"]:
             ride = self.rides[r]
             ride.vehicle, ride.planned_pick, ride.planned_drop, ride.cost = vehicle, pick, drop, cost
+            ride.latest_drop = latest_drop
         self._version += 1
 
     def _plan_cost(self) -> float:
@@ -806,7 +816,11 @@ class DRTService(TransitService):
                   and self.n_stops[veh.index] == 0]
         if not idle:
             return
-        n_free = len(idle) + len(moving)
+        # position as many free vehicles as requests are expected in the window (MATSim's
+        # demand-proportional target, alpha = 1, beta = 0); the others stay where they are
+        n_free = min(len(idle) + len(moving), int(round(total)))
+        if n_free <= 0:
+            return
         raw = f / total * n_free
         target = np.floor(raw).astype(np.int64)
         rest = n_free - int(target.sum())
