@@ -74,18 +74,22 @@ def test_query_tags_cover_the_table():
 def test_classify_features_points_polygons_and_duplicates():
     sq = Polygon([(127.0, 37.5), (127.001, 37.5), (127.001, 37.501), (127.0, 37.501)])
     gdf = gpd.GeoDataFrame(
-        {"amenity": ["school", "school", "restaurant", None, "school"],
-         "leisure": [None, None, None, "park", None],
-         "name": ["A School", "A School", "Food", "Park", "A School"]},
-        geometry=[Point(127.0005, 37.5005), sq, Point(127.0, 37.5), sq, Point(127.01, 37.5)],
-        index=pd.MultiIndex.from_tuples([("node", 1), ("way", 2), ("node", 3), ("way", 4), ("node", 5)],
-                                        names=["element", "id"]),
+        {"amenity": ["school", "school", "restaurant", None, "school", None, None],
+         "shop": [None, None, None, None, None, "convenience", "convenience"],
+         "leisure": [None, None, None, "park", None, None, None],
+         "name": ["A School", "A School", "Food", "Park", "A School", "CU", "CU"]},
+        geometry=[Point(127.0005, 37.5005), sq, Point(127.0, 37.5), sq, Point(127.01, 37.5),
+                  Point(127.02, 37.5), Point(127.0203, 37.5)],
+        index=pd.MultiIndex.from_tuples([("node", 1), ("way", 2), ("node", 3), ("way", 4), ("node", 5),
+                                         ("node", 6), ("node", 7)], names=["element", "id"]),
         crs="EPSG:4326",
     )
     df = classify_features(gdf)
-    # node 1 and way 2 are one school (same name, < 150 m); node 5 is 900 m away: another school
+    # node 1 and way 2 are one school (same name, < 150 m); node 5 is 900 m away: another school;
+    # two "CU" nodes 26 m apart are two convenience stores
     assert df[["category", "name", "osm_type", "osm_id"]].values.tolist() == [
-        ["education", "A School", "node", 1], ["culture", "Park", "way", 4], ["education", "A School", "node", 5]]
+        ["education", "A School", "node", 1], ["culture", "Park", "way", 4], ["education", "A School", "node", 5],
+        ["daily", "CU", "node", 6], ["daily", "CU", "node", 7]]
     park = df.iloc[1]
     assert sq.contains(Point(park.lon, park.lat))  # representative point of the polygon
     assert df.iloc[0]["tag"] == "amenity=school"

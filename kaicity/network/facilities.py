@@ -24,8 +24,9 @@ culture                   ``leisure`` = park, playground, sports_centre; ``ameni
 ========================  ===================================================================
 
 Polygons (building outlines, school grounds) are reduced to a representative point.  A
-feature tagged both as a node and as an area with the same category and name within
-:data:`DEDUP_DISTANCE_M` is kept once.  Facilities farther than :data:`MAX_SNAP_DISTANCE_M`
+facility mapped twice, as a node and as an area (way/relation) with the same category and
+name within :data:`DEDUP_DISTANCE_M`, is kept once (the node); two nodes with the same name
+(chain stores: "CU", "GS25") are different facilities.  Facilities farther than :data:`MAX_SNAP_DISTANCE_M`
 from the walk graph (outside the mapped streets) are dropped and counted in the report.
 
 Synthetic facilities (:func:`place_synthetic`): ``counts`` per category default to
@@ -60,7 +61,7 @@ from kaicity.network.snapping import lonlat_to_xy, snap_xy
 
 #: OSM facilities farther than this from any walk node are dropped (metres).
 MAX_SNAP_DISTANCE_M: float = 300.0
-#: Same-category, same-name features closer than this (metres) are one facility.
+#: A node and an area of the same category and name closer than this (metres) are one facility.
 DEDUP_DISTANCE_M: float = 150.0
 
 #: (key, value) -> category; a value of ``None`` matches any value of the key.
@@ -177,19 +178,18 @@ def classify_features(gdf) -> pd.DataFrame:
 
 
 def _dedup(df: pd.DataFrame) -> pd.DataFrame:
-    """Drop a feature when an earlier one has the same category and name within DEDUP_DISTANCE_M."""
+    """Drop an area (way/relation) when a node has the same category and name within DEDUP_DISTANCE_M."""
     if len(df) < 2:
         return df.reset_index(drop=True)
     from kaicity.network.snapping import utm_crs
 
     x, y = lonlat_to_xy(df["lon"].to_numpy(), df["lat"].to_numpy(), utm_crs(df["lon"], df["lat"]))
     keep = np.ones(len(df), dtype=bool)
+    is_node = (df["osm_type"] == "node").to_numpy()
     for _, grp in df[df["name"] != ""].groupby(["category", "name"]):
         idx = grp.index.to_numpy()
-        for j, a in enumerate(idx):
-            if not keep[a]:
-                continue
-            for b in idx[j + 1:]:
+        for a in idx[is_node[idx]]:
+            for b in idx[~is_node[idx]]:
                 if keep[b] and math.hypot(x[a] - x[b], y[a] - y[b]) <= DEDUP_DISTANCE_M:
                     keep[b] = False
     return df[keep].reset_index(drop=True)
