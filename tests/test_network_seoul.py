@@ -116,6 +116,11 @@ def seoul(request, shared_osm):
     return path, _cities[name]
 
 
+def test_every_shared_file_is_covered(shared_osm):
+    files = {p.name for p in shared_osm.iterdir() if p.name.endswith((".osm", ".osm.bz2", ".osm.xml", ".graphml"))}
+    assert files == set(FILES), "a new extract in ../shared/data/osm: add it (and its counts) here"
+
+
 def test_walk_network_equals_osmnx(seoul):
     path, city = seoul
     ref = reference(path, "walk")
