@@ -230,12 +230,19 @@ def _limit(limit: Any) -> float:
     return value
 
 
-def _threads(threads: int | None) -> int:
+#: With ``threads=None``, a job runs on several threads only when its serial estimate
+#: (from timing its first searches) exceeds this many seconds: waking idle OpenMP threads
+#: costs microseconds on a quiet machine but milliseconds on a busy one.
+MIN_PARALLEL_S = 0.01
+
+
+def _threads(threads: int | None) -> tuple[int, float]:
+    """``(thread count, min_parallel_s)`` for the kernels."""
     if threads is None:
-        return max(1, int(max_threads()))
+        return max(1, int(max_threads())), MIN_PARALLEL_S
     if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         raise RoutingError(f"threads must be a positive integer or None, got {threads!r}")
-    return int(threads)
+    return int(threads), 0.0
 
 
 @contextmanager
@@ -288,10 +295,10 @@ def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, l
             _dijkstra.dense_time(indptr, indices, weights, s, lim, out, work)
         return out
     src = _nodes(sources, n, "sources")
-    nt = _threads(threads)
+    nt, min_par = _threads(threads)
     out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
     with _workspaces(graph, n, nt) as work:
-        _dijkstra.dense_times(indptr, indices, weights, src, lim, out, None, work, nt)
+        _dijkstra.dense_times(indptr, indices, weights, src, lim, out, None, work, nt, min_par)
     return out
 
 
@@ -327,9 +334,9 @@ def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit
     if not np.isfinite(lim):
         raise RoutingError("bounded_times needs a finite limit; use shortest_times for full searches")
     src = _nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources")
-    nt = _threads(threads)
+    nt, min_par = _threads(threads)
     with _workspaces(graph, n, nt) as work:
-        ptr, nodes, times = _dijkstra.sparse_times(indptr, indices, weights, src, lim, work, nt)
+        ptr, nodes, times = _dijkstra.sparse_times(indptr, indices, weights, src, lim, work, nt, min_par)
     return SparseTimes(indptr=ptr, nodes=nodes, times=times, n_nodes=n)
 
 
@@ -401,13 +408,13 @@ def nearest_many(graph: Graph, source_sets: Sequence[Sequence[int] | np.ndarray]
     set_ptr = np.zeros(len(sets) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sets], out=set_ptr[1:])
     flat = np.concatenate(sets) if sets else np.empty(0, dtype=INDEX_DTYPE)
-    nt = _threads(threads)
+    nt, min_par = _threads(threads)
     times = np.empty((len(sets), n), dtype=WEIGHT_DTYPE)
     which = np.empty((len(sets), n), dtype=INDEX_DTYPE)
     if sets:
         with _workspaces(graph, n, nt) as work:
             _dijkstra.nearest_sets(indptr, indices, weights, set_ptr, flat.astype(INDEX_DTYPE), lim,
-                                   times, which, work, nt)
+                                   times, which, work, nt, min_par)
     return times, which
 
 
@@ -437,7 +444,7 @@ def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations:
     lim = _limit(limit)
     org = _nodes(origins, n, "origins")
     dst = _nodes(destinations, n, "destinations")
-    nt = _threads(threads)
+    nt, min_par = _threads(threads)
     out = np.empty((len(org), len(dst)), dtype=WEIGHT_DTYPE)
     if len(org) and len(dst):
         is_target = np.zeros(n, dtype=np.uint8)
@@ -445,7 +452,7 @@ def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations:
         n_unique = int(is_target.sum())
         with _workspaces(graph, n, nt) as work:
             _dijkstra.target_times(indptr, indices, weights, org, dst, is_target, n_unique, lim, out,
-                                   work, nt)
+                                   work, nt, min_par)
     return out
 
 
@@ -477,11 +484,11 @@ def shortest_paths(graph: Graph, sources: Sequence[int] | np.ndarray, targets: S
     tgt = _nodes(targets, n, "targets")
     if len(src) != len(tgt):
         raise RoutingError(f"sources and targets differ in length ({len(src)} and {len(tgt)})")
-    nt = _threads(threads)
+    nt, min_par = _threads(threads)
     if not len(src):
         return []
     with _workspaces(graph, n, nt) as work:
-        ptr, nodes = _dijkstra.paths(indptr, indices, weights, src, tgt, work, nt)
+        ptr, nodes = _dijkstra.paths(indptr, indices, weights, src, tgt, work, nt, min_par)
     return np.split(nodes, ptr[1:-1])
 
 

@@ -14,12 +14,16 @@ from kaicity._core._types cimport index_t, weight_t
 
 
 cdef struct Workspace:
+    # the pads keep the hot fields (heap.size, n_touched) of neighbouring threads'
+    # workspaces in an array on different cache lines (no false sharing)
+    char _pad_head[64]
     weight_t* dist      # n; INF on every node outside the current search
     index_t* pred       # n; predecessor on the current search tree (valid on touched nodes)
     index_t* touched    # nodes whose dist became finite in the current search
     index_t n_touched
     index_t n
     IndexedHeap heap    # with ties (usable in plain and lexicographic order)
+    char _pad_tail[64]
 
 
 cdef class Workspaces:

@@ -22,6 +22,8 @@ from cython.parallel cimport parallel, prange, threadid
 from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy
 
+from time import perf_counter as _perf_counter
+
 import numpy as np
 
 from kaicity._core._heap cimport (
@@ -29,8 +31,6 @@ from kaicity._core._heap cimport (
     heap_free,
     heap_init,
     heap_pop,
-    heap_pop_lex,
-    heap_push_lex,
     heap_update,
 )
 from kaicity._core._types cimport INF, NO_NODE, index_t, weight_t
@@ -214,16 +214,19 @@ cdef index_t search_targets(const index_t* indptr, const index_t* indices, const
 cdef int search_nearest(const index_t* indptr, const index_t* indices, const weight_t* weights,
                         const index_t* sources, index_t k, weight_t limit, weight_t* times,
                         index_t* which, Workspace* ws) noexcept nogil:
-    # Phase 1: one multi-source search with labels (time, source index) compared
-    # lexicographically.  Its times are exact (the minimum over sources of each source's
-    # own time).  Its ``which`` is the lowest tying source except when float rounding
-    # makes two sums equal further down a path though they differ at an earlier node
-    # (e.g. 1 + 1e17 == 0 + 1e17): there the label of the lower source was dropped early.
-    # Every such case leaves a trace: a label of a lower source losing to one of a higher
-    # source by a margin ``gap`` no larger than the rounding error that can accumulate
-    # over a path, ``eps`` below.  Only then, phase 2 recomputes ``which`` exactly:
-    # sources in index order, each searching only where it still ties (time within eps
-    # of the optimum) and stopping at nodes already claimed by a lower source.
+    # Phase 1: one multi-source search whose labels (time, source index) are compared
+    # lexicographically: a label replaces another when it is smaller.  The heap is keyed
+    # on time only; a node that gets an equal-time label from a lower source after it was
+    # settled (possible only along zero-cost or rounded-away edges) is simply pushed again,
+    # so every node ends with the smallest label that reaches it.  Its times are exact (the
+    # minimum over sources of each source's own time), and so is ``which`` unless float
+    # rounding makes two sums equal further down a path though they differ at an earlier
+    # node (e.g. 1 + 1e17 == 0 + 1e17): there the lower source's label was dropped early.
+    # Every such case leaves a trace, a lower source's label losing to a higher source's by
+    # a margin ``gap`` no larger than the rounding error that can build up along a path
+    # (``eps`` below).  Only then, phase 2 recomputes ``which`` exactly: sources in index
+    # order, each searching only where it still ties (within eps of the optimum) and
+    # stopping at nodes already claimed by a lower source.
     cdef index_t n = ws.n
     cdef IndexedHeap* heap = &ws.heap
     cdef weight_t* dist = ws.dist
@@ -239,29 +242,36 @@ cdef int search_nearest(const index_t* indptr, const index_t* indices, const wei
         which[x] = NO_NODE
     for s in range(k):
         node = sources[s]
-        if which[node] == NO_NODE:      # a duplicate source keeps the lowest index
+        if which[node] == NO_NODE:      # a repeated source node keeps its lowest index
             times[node] = 0.0
             which[node] = s
-            heap_push_lex(heap, node, 0.0, s)
+            heap_update(heap, node, 0.0)
     while heap.size > 0:
-        u = heap_pop_lex(heap, &d, &su)
+        u = heap_pop(heap, &d)
+        su = which[u]
         if d > tmax:
             tmax = d
         for e in range(indptr[u], indptr[u + 1]):
             nd = d + weights[e]
-            if not nd <= limit:
-                continue
             v = indices[e]
             dv = times[v]
-            wv = which[v]
-            if nd < dv or (nd == dv and su < wv):
-                if wv != NO_NODE and wv < su and dv - nd < min_gap:
-                    min_gap = dv - nd       # a lower source's label loses (by dv - nd)
+            if nd < dv:
+                if nd > limit:
+                    continue
+                if dv - nd < min_gap:
+                    wv = which[v]
+                    if wv != NO_NODE and wv < su:
+                        min_gap = dv - nd   # a lower source's label loses, by dv - nd
                 times[v] = nd
                 which[v] = su
-                heap_push_lex(heap, v, nd, su)
-            elif su < wv and nd - dv < min_gap:
-                min_gap = nd - dv           # a lower source's label loses (by nd - dv)
+                heap_update(heap, v, nd)
+            elif nd == dv:
+                wv = which[v]
+                if su < wv:                 # same time, lower source: it wins
+                    which[v] = su
+                    heap_update(heap, v, nd)
+            elif nd - dv < min_gap and su < which[v]:
+                min_gap = nd - dv           # a lower source's label loses, by nd - dv
     # a tie at the end of a path needs gap <= (path length) * 2u * tmax / (1 - u)
     eps = 4.0 * UNIT_ROUNDOFF * (<weight_t> n) * tmax
     if not min_gap <= eps:
@@ -305,10 +315,12 @@ cdef int search_nearest(const index_t* indptr, const index_t* indices, const wei
 
 # --------------------------------------------------------------- per-thread output buffers
 cdef struct OutBuf:
+    char _pad_head[64]  # one buffer per thread in an array: no false sharing on size
     index_t* nodes
     weight_t* times     # NULL for buffers that hold nodes only
     Py_ssize_t size
     Py_ssize_t cap
+    char _pad_tail[64]
 
 
 cdef int outbuf_reserve(OutBuf* b, Py_ssize_t extra, bint with_times) noexcept nogil:
@@ -344,13 +356,68 @@ cdef void outbufs_free(OutBuf* bufs, int count) noexcept nogil:
     free(bufs)
 
 
-cdef inline int _threads(int requested, Workspaces work, Py_ssize_t n_tasks) noexcept:
+ctypedef void (*task_fn)(void* ctx, Py_ssize_t i, int tid) noexcept nogil
+
+
+cdef int _drive(task_fn fn, void* ctx, Py_ssize_t k, int nt, double min_parallel_s) except -1:
+    """Run tasks ``0..k-1`` on up to ``nt`` threads; returns the thread count used.
+
+    With ``min_parallel_s > 0`` the first tasks (1/16th, at least one) run serially as a
+    probe, and threads are used for the rest only when it would take longer than
+    ``min_parallel_s`` serially: waking idle OpenMP threads costs microseconds on a quiet
+    machine but milliseconds on a busy one, more than a small job takes.
+    """
+    cdef Py_ssize_t i
+    cdef Py_ssize_t k0 = 0
+    cdef int tid = 0
+    cdef double t0, estimate
+    if k <= 0:
+        return 1
+    if nt > k:
+        nt = <int> k
+    if nt > 1 and min_parallel_s > 0:
+        k0 = k // 16 if k >= 16 else 1
+        t0 = _perf_counter()
+        with nogil:
+            for i in range(k0):
+                fn(ctx, i, 0)
+        estimate = (_perf_counter() - t0) / k0 * (k - k0)
+        if estimate < min_parallel_s:
+            nt = 1
+    if nt <= 1:
+        with nogil:
+            for i in range(k0, k):
+                fn(ctx, i, 0)
+        return 1
+    with nogil, parallel(num_threads=nt):
+        tid = threadid()
+        for i in prange(k0, k, schedule="dynamic"):
+            fn(ctx, i, tid)
+    return nt
+
+
+cdef int _threads(int requested, Workspaces work) noexcept:
     cdef int nt = requested
     if nt > work.count:
         nt = work.count
-    if nt > n_tasks:
-        nt = <int> n_tasks
     return nt if nt >= 1 else 1
+
+
+cdef struct Csr:
+    const index_t* indptr
+    const index_t* indices
+    const weight_t* weights
+    index_t n
+
+
+cdef inline Csr _csr(const index_t[::1] indptr, const index_t[::1] indices,
+                     const weight_t[::1] weights) noexcept:
+    cdef Csr g
+    g.indptr = &indptr[0]
+    g.indices = &indices[0]
+    g.weights = &weights[0]
+    g.n = <index_t> (indptr.shape[0] - 1)
+    return g
 
 
 cdef object _gather(OutBuf* bufs, Py_ssize_t k, const int[::1] owner, const Py_ssize_t[::1] offset,
@@ -380,46 +447,55 @@ cdef object _gather(OutBuf* bufs, Py_ssize_t k, const int[::1] owner, const Py_s
 
 
 # ---------------------------------------------------------------------- Python kernels
+cdef struct DenseCtx:
+    Csr g
+    const index_t* sources
+    weight_t limit
+    weight_t* out
+    index_t* pred
+    Workspace* wss
+
+
+cdef void _dense_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
+    cdef DenseCtx* c = <DenseCtx*> p
+    cdef index_t n = c.g.n
+    cdef index_t j
+    cdef weight_t* row = c.out + i * n
+    cdef index_t* prow = NULL
+    for j in range(n):
+        row[j] = INF
+    if c.pred != NULL:
+        prow = c.pred + i * n
+        for j in range(n):
+            prow[j] = NO_NODE
+    search_dense(c.g.indptr, c.g.indices, c.g.weights, c.sources[i], c.limit, row, prow, &c.wss[tid].heap)
+
+
 def dense_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                 const index_t[::1] sources, weight_t limit, weight_t[:, ::1] out,
-                index_t[:, ::1] pred, Workspaces work, int num_threads=1):
+                index_t[:, ::1] pred, Workspaces work, int num_threads=1, double min_parallel_s=0.0):
     """Times from ``sources[i]`` to every node into ``out[i, :]`` (INF beyond ``limit``).
 
     ``pred`` is None or has the shape of ``out``: it receives the predecessor of each
     reached node on the search tree (NO_NODE for the source and unreached nodes).
+    Returns the number of threads used.
     """
+    cdef DenseCtx c
     cdef Py_ssize_t k = sources.shape[0]
-    cdef index_t n = <index_t> (indptr.shape[0] - 1)
-    cdef Py_ssize_t i
-    cdef index_t j
-    cdef int tid = 0
-    cdef int nt = _threads(num_threads, work, k)
-    cdef bint want_pred = pred is not None
-    cdef Workspace* wss = work.ws
-    cdef const index_t* ip = &indptr[0]
-    cdef const index_t* ix = &indices[0]
-    cdef const weight_t* wt = &weights[0]
-    cdef weight_t* row
-    cdef index_t* prow
     if k == 0:
-        return
-    with nogil, parallel(num_threads=nt):
-        tid = threadid()
-        for i in prange(k, schedule="dynamic"):
-            row = &out[i, 0]
-            for j in range(n):
-                row[j] = INF
-            prow = NULL
-            if want_pred:
-                prow = &pred[i, 0]
-                for j in range(n):
-                    prow[j] = NO_NODE
-            search_dense(ip, ix, wt, sources[i], limit, row, prow, &wss[tid].heap)
+        return 1
+    c.g = _csr(indptr, indices, weights)
+    c.sources = &sources[0]
+    c.limit = limit
+    c.out = &out[0, 0]
+    c.pred = &pred[0, 0] if pred is not None else NULL
+    c.wss = work.ws
+    return _drive(_dense_task, &c, k, _threads(num_threads, work), min_parallel_s)
 
 
 def dense_time(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                index_t source, weight_t limit, weight_t[::1] out, Workspaces work):
-    """One search from ``source`` into ``out`` (n entries; the serial fast path)."""
+    """One search from ``source`` into ``out`` (n entries): the serial fast path."""
     cdef index_t j
     cdef index_t n = <index_t> (indptr.shape[0] - 1)
     with nogil:
@@ -429,117 +505,57 @@ def dense_time(const index_t[::1] indptr, const index_t[::1] indices, const weig
                      &work.ws[0].heap)
 
 
-cdef void _sparse_task(const index_t* ip, const index_t* ix, const weight_t* wt, index_t source,
-                       weight_t limit, Workspace* ws, OutBuf* buf, int tid, Py_ssize_t i,
-                       int* owner, Py_ssize_t* offset, Py_ssize_t* count, int* failed) noexcept nogil:
-    cdef index_t c, j
-    c = search_bounded(ip, ix, wt, source, limit, ws)
-    if outbuf_reserve(buf, c, True) != 0:
-        failed[0] = 1
-        count[i] = 0
+cdef struct OutCtx:
+    Csr g
+    const index_t* sources
+    const index_t* targets
+    weight_t limit
+    Workspace* wss
+    OutBuf* bufs
+    int* owner
+    Py_ssize_t* offset
+    Py_ssize_t* count
+    int* failed
+
+
+cdef void _sparse_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
+    cdef OutCtx* c = <OutCtx*> p
+    cdef Workspace* ws = &c.wss[tid]
+    cdef OutBuf* buf = &c.bufs[tid]
+    cdef index_t r, j
+    r = search_bounded(c.g.indptr, c.g.indices, c.g.weights, c.sources[i], c.limit, ws)
+    c.owner[i] = tid
+    c.offset[i] = buf.size
+    c.count[i] = 0
+    if outbuf_reserve(buf, r, True) != 0:
+        c.failed[0] = 1
     else:
-        memcpy(&buf.nodes[buf.size], ws.touched, <size_t> c * sizeof(index_t))
-        for j in range(c):
+        memcpy(&buf.nodes[buf.size], ws.touched, <size_t> r * sizeof(index_t))
+        for j in range(r):
             buf.times[buf.size + j] = ws.dist[ws.touched[j]]
-        owner[i] = tid
-        offset[i] = buf.size
-        count[i] = c
-        buf.size += c
+        c.count[i] = r
+        buf.size += r
     ws_reset(ws)
 
 
-def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
-                 const index_t[::1] sources, weight_t limit, Workspaces work, int num_threads=1):
-    """Bounded searches, result as CSR arrays ``(indptr int64, nodes int32, times float64)``.
-
-    Row ``i`` lists the nodes within ``limit`` of ``sources[i]`` in settling order
-    (non-decreasing time), with their times.  Memory is O(total reached), never k x n.
-    """
-    cdef Py_ssize_t k = sources.shape[0]
-    cdef Py_ssize_t i
-    cdef int tid = 0
-    cdef int nt = _threads(num_threads, work, k)
-    cdef Workspace* wss = work.ws
-    cdef const index_t* ip = &indptr[0]
-    cdef const index_t* ix = &indices[0]
-    cdef const weight_t* wt = &weights[0]
-    owner_a = np.zeros(k, dtype=np.int32)
-    offset_a = np.zeros(k, dtype=np.intp)
-    count_a = np.zeros(k, dtype=np.intp)
-    cdef int[::1] owner = owner_a
-    cdef Py_ssize_t[::1] offset = offset_a
-    cdef Py_ssize_t[::1] count = count_a
-    cdef int failed = 0
-    cdef int* failed_p = &failed
-    cdef OutBuf* bufs = <OutBuf*> calloc(nt, sizeof(OutBuf))
-    if bufs == NULL:
-        raise MemoryError("kaicity routing: cannot allocate result buffers")
-    try:
-        if k > 0:
-            with nogil, parallel(num_threads=nt):
-                tid = threadid()
-                for i in prange(k, schedule="dynamic"):
-                    _sparse_task(ip, ix, wt, sources[i], limit, &wss[tid], &bufs[tid], tid, i,
-                                 &owner[0], &offset[0], &count[0], failed_p)
-        if failed:
-            raise MemoryError("kaicity routing: out of memory while storing bounded search results")
-        return _gather(bufs, k, owner, offset, count, True)
-    finally:
-        outbufs_free(bufs, nt)
-
-
-cdef void _targets_task(const index_t* ip, const index_t* ix, const weight_t* wt, index_t source,
-                        weight_t limit, const unsigned char* is_target, index_t n_unique,
-                        const index_t* targets, Py_ssize_t n_cols, weight_t* row,
-                        Workspace* ws) noexcept nogil:
-    cdef Py_ssize_t j
-    search_targets(ip, ix, wt, source, limit, is_target, n_unique, NO_NODE, ws)
-    for j in range(n_cols):
-        row[j] = ws.dist[targets[j]]
-    ws_reset(ws)
-
-
-def target_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
-                 const index_t[::1] sources, const index_t[::1] targets,
-                 const unsigned char[::1] is_target, index_t n_unique, weight_t limit,
-                 weight_t[:, ::1] out, Workspaces work, int num_threads=1):
-    """``out[i, j]`` = time from ``sources[i]`` to ``targets[j]``; each search stops once
-    the ``n_unique`` distinct target nodes (flagged in ``is_target``) are settled."""
-    cdef Py_ssize_t k = sources.shape[0]
-    cdef Py_ssize_t n_cols = targets.shape[0]
-    cdef Py_ssize_t i
-    cdef int tid = 0
-    cdef int nt = _threads(num_threads, work, k)
-    cdef Workspace* wss = work.ws
-    cdef const index_t* ip = &indptr[0]
-    cdef const index_t* ix = &indices[0]
-    cdef const weight_t* wt = &weights[0]
-    cdef const index_t* tg = &targets[0] if n_cols > 0 else NULL
-    if k == 0 or n_cols == 0:
-        return
-    with nogil, parallel(num_threads=nt):
-        tid = threadid()
-        for i in prange(k, schedule="dynamic"):
-            _targets_task(ip, ix, wt, sources[i], limit, &is_target[0], n_unique, tg, n_cols,
-                          &out[i, 0], &wss[tid])
-
-
-cdef void _path_task(const index_t* ip, const index_t* ix, const weight_t* wt, index_t source,
-                     index_t target, Workspace* ws, OutBuf* buf, int tid, Py_ssize_t i,
-                     int* owner, Py_ssize_t* offset, Py_ssize_t* count, int* failed) noexcept nogil:
+cdef void _path_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
+    cdef OutCtx* c = <OutCtx*> p
+    cdef Workspace* ws = &c.wss[tid]
+    cdef OutBuf* buf = &c.bufs[tid]
+    cdef index_t target = c.targets[i]
     cdef index_t length = 0
     cdef index_t v
     cdef Py_ssize_t j
-    owner[i] = tid
-    offset[i] = buf.size
-    count[i] = 0
-    if search_targets(ip, ix, wt, source, INF, NULL, 1, target, ws) == 1:
+    c.owner[i] = tid
+    c.offset[i] = buf.size
+    c.count[i] = 0
+    if search_targets(c.g.indptr, c.g.indices, c.g.weights, c.sources[i], c.limit, NULL, 1, target, ws) == 1:
         v = target
         while v != NO_NODE:
             length += 1
             v = ws.pred[v]
         if outbuf_reserve(buf, length, False) != 0:
-            failed[0] = 1
+            c.failed[0] = 1
         else:
             v = target
             j = buf.size + length - 1
@@ -547,55 +563,145 @@ cdef void _path_task(const index_t* ip, const index_t* ix, const weight_t* wt, i
                 buf.nodes[j] = v
                 j -= 1
                 v = ws.pred[v]
-            count[i] = length
+            c.count[i] = length
             buf.size += length
     ws_reset(ws)
 
 
-def paths(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
-          const index_t[::1] sources, const index_t[::1] targets, Workspaces work, int num_threads=1):
-    """Shortest paths ``sources[i] -> targets[i]`` as CSR arrays ``(indptr int64, nodes int32)``.
-
-    Row ``i`` is the node sequence from source to target (empty when unreachable); each
-    search stops when its target is settled.
-    """
-    cdef Py_ssize_t k = sources.shape[0]
-    cdef Py_ssize_t i
-    cdef int tid = 0
-    cdef int nt = _threads(num_threads, work, k)
-    cdef Workspace* wss = work.ws
-    cdef const index_t* ip = &indptr[0]
-    cdef const index_t* ix = &indices[0]
-    cdef const weight_t* wt = &weights[0]
+cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, int num_threads,
+                          double min_parallel_s, bint with_times, str what):
+    """Run per-thread-buffered tasks, then gather their segments in task order."""
+    cdef int nt = _threads(num_threads, work)
+    cdef int failed = 0
     owner_a = np.zeros(k, dtype=np.int32)
     offset_a = np.zeros(k, dtype=np.intp)
     count_a = np.zeros(k, dtype=np.intp)
     cdef int[::1] owner = owner_a
     cdef Py_ssize_t[::1] offset = offset_a
     cdef Py_ssize_t[::1] count = count_a
-    cdef int failed = 0
-    cdef int* failed_p = &failed
     cdef OutBuf* bufs = <OutBuf*> calloc(nt, sizeof(OutBuf))
     if bufs == NULL:
         raise MemoryError("kaicity routing: cannot allocate result buffers")
     try:
         if k > 0:
-            with nogil, parallel(num_threads=nt):
-                tid = threadid()
-                for i in prange(k, schedule="dynamic"):
-                    _path_task(ip, ix, wt, sources[i], targets[i], &wss[tid], &bufs[tid], tid, i,
-                               &owner[0], &offset[0], &count[0], failed_p)
+            c.wss = work.ws
+            c.bufs = bufs
+            c.owner = &owner[0]
+            c.offset = &offset[0]
+            c.count = &count[0]
+            c.failed = &failed
+            _drive(fn, c, k, nt, min_parallel_s)
         if failed:
-            raise MemoryError("kaicity routing: out of memory while storing paths")
-        indptr_out, nodes, _ = _gather(bufs, k, owner, offset, count, False)
-        return indptr_out, nodes
+            raise MemoryError(f"kaicity routing: out of memory while storing {what}")
+        return _gather(bufs, k, owner, offset, count, with_times)
     finally:
         outbufs_free(bufs, nt)
 
 
+def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                 const index_t[::1] sources, weight_t limit, Workspaces work, int num_threads=1,
+                 double min_parallel_s=0.0):
+    """Bounded searches, result as CSR arrays ``(indptr int64, nodes int32, times float64)``.
+
+    Row ``i`` lists the nodes within ``limit`` of ``sources[i]`` in settling order
+    (non-decreasing time), with their times.  Memory is O(total reached), never k x n.
+    """
+    cdef OutCtx c
+    c.g = _csr(indptr, indices, weights)
+    c.sources = &sources[0] if sources.shape[0] > 0 else NULL
+    c.targets = NULL
+    c.limit = limit
+    return _run_buffered(_sparse_task, &c, sources.shape[0], work, num_threads, min_parallel_s, True,
+                         "bounded search results")
+
+
+def paths(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+          const index_t[::1] sources, const index_t[::1] targets, Workspaces work, int num_threads=1,
+          double min_parallel_s=0.0):
+    """Shortest paths ``sources[i] -> targets[i]`` as CSR arrays ``(indptr int64, nodes int32)``.
+
+    Row ``i`` is the node sequence from source to target (empty when unreachable); each
+    search stops when its target is settled.
+    """
+    cdef OutCtx c
+    c.g = _csr(indptr, indices, weights)
+    c.sources = &sources[0] if sources.shape[0] > 0 else NULL
+    c.targets = &targets[0] if targets.shape[0] > 0 else NULL
+    c.limit = INF
+    indptr_out, nodes, _ = _run_buffered(_path_task, &c, sources.shape[0], work, num_threads,
+                                         min_parallel_s, False, "paths")
+    return indptr_out, nodes
+
+
+cdef struct TargetCtx:
+    Csr g
+    const index_t* sources
+    const index_t* targets
+    Py_ssize_t n_cols
+    const unsigned char* is_target
+    index_t n_unique
+    weight_t limit
+    weight_t* out
+    Workspace* wss
+
+
+cdef void _targets_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
+    cdef TargetCtx* c = <TargetCtx*> p
+    cdef Workspace* ws = &c.wss[tid]
+    cdef weight_t* row = c.out + i * c.n_cols
+    cdef Py_ssize_t j
+    search_targets(c.g.indptr, c.g.indices, c.g.weights, c.sources[i], c.limit, c.is_target, c.n_unique,
+                   NO_NODE, ws)
+    for j in range(c.n_cols):
+        row[j] = ws.dist[c.targets[j]]
+    ws_reset(ws)
+
+
+def target_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                 const index_t[::1] sources, const index_t[::1] targets,
+                 const unsigned char[::1] is_target, index_t n_unique, weight_t limit,
+                 weight_t[:, ::1] out, Workspaces work, int num_threads=1, double min_parallel_s=0.0):
+    """``out[i, j]`` = time from ``sources[i]`` to ``targets[j]``; each search stops once
+    the ``n_unique`` distinct target nodes (flagged in ``is_target``) are settled."""
+    cdef TargetCtx c
+    cdef Py_ssize_t k = sources.shape[0]
+    if k == 0 or targets.shape[0] == 0:
+        return 1
+    c.g = _csr(indptr, indices, weights)
+    c.sources = &sources[0]
+    c.targets = &targets[0]
+    c.n_cols = targets.shape[0]
+    c.is_target = &is_target[0]
+    c.n_unique = n_unique
+    c.limit = limit
+    c.out = &out[0, 0]
+    c.wss = work.ws
+    return _drive(_targets_task, &c, k, _threads(num_threads, work), min_parallel_s)
+
+
+cdef struct NearestCtx:
+    Csr g
+    const long long* set_ptr
+    const index_t* set_sources
+    weight_t limit
+    weight_t* times
+    index_t* which
+    unsigned char* repaired
+    Workspace* wss
+
+
+cdef void _nearest_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
+    cdef NearestCtx* c = <NearestCtx*> p
+    cdef index_t n = c.g.n
+    c.repaired[i] = <unsigned char> search_nearest(
+        c.g.indptr, c.g.indices, c.g.weights, c.set_sources + c.set_ptr[i],
+        <index_t> (c.set_ptr[i + 1] - c.set_ptr[i]), c.limit, c.times + i * n, c.which + i * n, &c.wss[tid])
+
+
 def nearest_sets(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                  const long long[::1] set_ptr, const index_t[::1] set_sources, weight_t limit,
-                 weight_t[:, ::1] times, index_t[:, ::1] which, Workspaces work, int num_threads=1):
+                 weight_t[:, ::1] times, index_t[:, ::1] which, Workspaces work, int num_threads=1,
+                 double min_parallel_s=0.0):
     """Nearest source of each node for several source sets (row ``i``: set ``i``).
 
     Set ``i`` is ``set_sources[set_ptr[i]:set_ptr[i + 1]]``.  ``times[i, v]`` is the time
@@ -603,22 +709,19 @@ def nearest_sets(const index_t[::1] indptr, const index_t[::1] indices, const we
     position in the set among sources at exactly that time (NO_NODE when none).  Returns
     the number of sets that needed the exact tie-repair pass.
     """
+    cdef NearestCtx c
     cdef Py_ssize_t k = set_ptr.shape[0] - 1
-    cdef Py_ssize_t i
-    cdef int tid = 0
-    cdef int nt = _threads(num_threads, work, k)
-    cdef Workspace* wss = work.ws
-    cdef const index_t* ip = &indptr[0]
-    cdef const index_t* ix = &indices[0]
-    cdef const weight_t* wt = &weights[0]
-    cdef const index_t* src = &set_sources[0] if set_sources.shape[0] > 0 else NULL
-    cdef int repaired = 0
-    if k <= 0:
+    if k <= 0 or indptr.shape[0] <= 1:
         return 0
-    with nogil, parallel(num_threads=nt):
-        tid = threadid()
-        for i in prange(k, schedule="dynamic"):
-            repaired += search_nearest(ip, ix, wt, src + set_ptr[i],
-                                       <index_t> (set_ptr[i + 1] - set_ptr[i]), limit,
-                                       &times[i, 0], &which[i, 0], &wss[tid])
-    return repaired
+    repaired = np.zeros(k, dtype=np.uint8)
+    cdef unsigned char[::1] rep = repaired
+    c.g = _csr(indptr, indices, weights)
+    c.set_ptr = &set_ptr[0]
+    c.set_sources = &set_sources[0] if set_sources.shape[0] > 0 else NULL
+    c.limit = limit
+    c.times = &times[0, 0]
+    c.which = &which[0, 0]
+    c.repaired = &rep[0]
+    c.wss = work.ws
+    _drive(_nearest_task, &c, k, _threads(num_threads, work), min_parallel_s)
+    return int(repaired.sum())
