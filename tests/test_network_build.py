@@ -83,7 +83,7 @@ def test_fixture_excludes_buildings_private_and_proposed(town):
     assert 15 in town.G_drive and 15 not in town.G_walk  # foot=no
     stats = town.report["osm_xml"]
     assert stats == {"nodes": 38, "ways": 16, "highway_ways": 13, "relations": 2, "geom_members": 2,
-                     "clipped_ways": 0, "street_ways_written": 13}
+                     "clipped_ways": 0, "street_ways_written": 13, "nodes_from_way_geometry": 0}
 
 
 def test_fixture_lengths_and_travel_times(town):

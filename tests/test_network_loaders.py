@@ -44,11 +44,16 @@ def town(fixtures) -> City:
 
 
 def _same_networks(a: City, b: City) -> None:
+    """Same nodes, edges and weights (node order may follow the file order)."""
     for g, h in ((a.walk, b.walk), (a.drive, b.drive)):
-        np.testing.assert_array_equal(g.osmid, h.osmid)
-        np.testing.assert_array_equal(g.indptr, h.indptr)
-        np.testing.assert_array_equal(g.indices, h.indices)
-        np.testing.assert_allclose(g.weights, h.weights)
+        assert sorted(g.osmid.tolist()) == sorted(h.osmid.tolist())
+        for graph, other in ((g, h), (h, g)):
+            mine = dict(zip(zip(graph.osmid[graph.edge_tails()].tolist(), graph.osmid[graph.indices].tolist(),
+                                strict=True), graph.weights.tolist(), strict=True))
+            theirs = dict(zip(zip(other.osmid[other.edge_tails()].tolist(), other.osmid[other.indices].tolist(),
+                                  strict=True), other.weights.tolist(), strict=True))
+            assert mine.keys() == theirs.keys()
+            np.testing.assert_allclose([mine[k] for k in theirs], list(theirs.values()))
 
 
 # ----------------------------------------------------------------------------- spec parsing
@@ -172,6 +177,40 @@ def test_clipped_extract_is_cut_not_fatal(fixtures, tmp_path, town):
     city = load_city(f, facilities="osm")
     assert city.report["osm_xml"]["clipped_ways"] == 2  # motorway 9-11-(12), footway 30-(31)
     _same_networks(city, town)  # both were outside the largest components anyway
+
+
+def test_out_geom_without_node_elements(fixtures, tmp_path, town):
+    # Overpass `out geom`: ways carry their coordinates on <nd lat lon>; untagged nodes are not in the file
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(fixtures / "tiny_town.osm").getroot()
+    coords = {n.get("id"): (n.get("lat"), n.get("lon")) for n in root.findall("node")}
+    for way in root.findall("way"):
+        for nd in way.findall("nd"):
+            nd.set("lat", coords[nd.get("ref")][0])
+            nd.set("lon", coords[nd.get("ref")][1])
+    for n in root.findall("node"):
+        if n.find("tag") is None:
+            root.remove(n)
+    f = tmp_path / "geom.osm"
+    ET.ElementTree(root).write(f, encoding="utf-8", xml_declaration=True)
+    with pytest.raises(ValueError, match="missing nodes"):  # plain OSMnx, relations aside
+        _plain_graph_without_relations(f, tmp_path)
+    city = load_city(f, facilities="osm")
+    assert city.report["osm_xml"]["nodes_from_way_geometry"] > 20
+    _same_networks(city, town)
+    assert sorted(city.facilities.name) == sorted(town.facilities.name)  # school and park polygons too
+
+
+def _plain_graph_without_relations(path, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    for r in root.findall("relation"):
+        root.remove(r)
+    plain = tmp_path / "plain.osm"
+    ET.ElementTree(root).write(plain, encoding="utf-8", xml_declaration=True)
+    return ox.graph_from_xml(plain, retain_all=True)
 
 
 def test_ways_before_nodes(fixtures, tmp_path, town):

@@ -395,9 +395,11 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
     Returns
     -------
     dict
-        Counts: ``nodes``, ``ways``, ``highway_ways``, ``relations``, ``geom_members`` and
-        ``clipped_ways`` (street ways referring to nodes missing from the file, as in
-        clipped extracts; they are cut into the runs of nodes that are present).
+        Counts: ``nodes``, ``ways``, ``highway_ways``, ``relations``, ``geom_members``,
+        ``nodes_from_way_geometry`` (nodes missing from the file but placed by ``out geom``
+        coordinates on a way's ``<nd>``) and ``clipped_ways`` (street ways referring to nodes
+        missing from the file, as in clipped extracts; they are cut into the runs of nodes
+        that are present).
 
     Raises
     ------
@@ -408,6 +410,7 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
     next_id = [-1]
     extra: list[str] = []
     node_ids: set[str] = set()
+    inline: dict[str, tuple[str, str]] = {}  # out geom: coordinates given on a way's <nd>
     street_ways: list[tuple[dict, list[str], list[tuple[str, str]]]] = []  # written after all nodes
     try:
         with _open_text(src) as fin, streets.open("w", encoding="utf-8") as fs, \
@@ -443,9 +446,10 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
                     stats["ways"] += 1
                     for b in elem.findall("bounds"):
                         elem.remove(b)
-                    for nd in elem.findall("nd"):  # out geom: drop lat/lon on way nodes
-                        nd.attrib.pop("lat", None)
-                        nd.attrib.pop("lon", None)
+                    for nd in elem.findall("nd"):  # out geom: keep the coordinates, drop the attributes
+                        lat, lon = nd.attrib.pop("lat", None), nd.attrib.pop("lon", None)
+                        if lat is not None and lon is not None:
+                            inline[nd.get("ref")] = (lat, lon)
                     tags = [(t.get("k"), t.get("v")) for t in elem.findall("tag")]
                     if any(k == "highway" for k, _ in tags):
                         stats["highway_ways"] += 1
@@ -492,6 +496,15 @@ def sanitize_osm_xml(src: Path, streets: Path, features: Path | None = None) -> 
                     root.clear()
             if root is None:
                 raise InputFileError(f"{src}: empty file (no <osm> element)")
+            # nodes known only from way geometry (Overpass `out geom` without the node elements)
+            missing = [r for r in inline if r not in node_ids]
+            stats["nodes_from_way_geometry"] = len(missing)
+            for r in missing:
+                lat, lon = inline[r]
+                text = f'<node id="{_esc(r)}" lat="{_esc(lat)}" lon="{_esc(lon)}"/>\n'
+                fs.write(text)
+                extra.append(text)
+                node_ids.add(r)
             for attrib, refs, tags in street_ways:
                 _write_street_way(fs, attrib, refs, tags, node_ids, stats, next_id)
             fs.write("</osm>\n")
