@@ -17,7 +17,9 @@ relation ``<member>`` elements, on which OSMnx 2.1's XML reader fails with
 ``KeyError: 'nodes'``.  :func:`sanitize_osm_xml` streams the file once and writes two clean
 copies to a temporary folder: one for the street graph (nodes + ``highway`` ways, no
 relations) and one for the facilities (such member geometries become stand-alone ways, so
-multipolygon facilities survive).
+multipolygon facilities survive).  The same pass places nodes that exist only as ``out geom``
+coordinates on a way's ``<nd>``, accepts ways listed before their nodes, and cuts street ways
+at nodes missing from a clipped extract (plain OSMnx fails with "Some edges missing nodes").
 
 Downloads go through the module attribute :data:`download` (default :func:`download_osm`), or a
 ``download=`` callable given to :func:`load_city`, so tests can simulate being offline.
