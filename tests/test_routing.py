@@ -391,3 +391,33 @@ def test_bad_arguments(small: Graph) -> None:
         with pytest.raises(RoutingError):
             call()
     assert issubclass(RoutingError, KaicityError) and issubclass(RoutingError, ValueError)
+
+
+# ------------------------------------------------------------------ relabelled big graphs
+@pytest.mark.parametrize("kind", ["walk", "drive"])
+def test_relabelled_layout_gives_same_results(synthetic, monkeypatch, kind: str) -> None:
+    # big graphs are searched on a locality-ordered copy; force it on a small one
+    monkeypatch.setattr(routing, "LAYOUT_MIN_NODES", 1)
+    base = getattr(synthetic, kind)
+    tails = np.repeat(np.arange(base.n_nodes), np.diff(base.indptr))
+    g = Graph.from_edges(base.n_nodes, tails, base.indices, base.weights, directed=True, unit=base.unit)
+    assert routing._csr(g).perm is not None
+    a = g.to_scipy()
+    src = sample(g, 30, seed=10)
+    dst = sample(g, 25, seed=11)
+    for reverse in (False, True):
+        m = a.T.tocsr() if reverse else a
+        assert_times_equal(routing.shortest_times(g, src, reverse=reverse), dijkstra(m, indices=src))
+        assert_times_equal(routing.shortest_times(g, int(src[3]), limit=600.0, reverse=reverse),
+                           dijkstra(m, indices=int(src[3]), limit=600.0))
+        assert_times_equal(routing.bounded_times(g, src, 300.0, reverse=reverse).to_dense(),
+                           dijkstra(m, indices=src, limit=300.0))
+        times, which = routing.nearest(g, src, reverse=reverse)
+        ref_t, ref_w = reference_nearest(dijkstra(m, indices=src))
+        assert_times_equal(times, ref_t)
+        np.testing.assert_array_equal(which, ref_w)
+    full = dijkstra(a, indices=src)
+    assert_times_equal(routing.time_matrix(g, src, dst), full[:, dst])
+    for i, path in enumerate(routing.shortest_paths(g, src[:25], dst)):
+        _check_path(g, int(src[i]), int(dst[i]), path.tolist(), full[i, dst[i]])
+    assert routing.shortest_path(g, int(src[0]), int(dst[0])) == routing.shortest_paths(g, src[:1], dst[:1])[0].tolist()
