@@ -19,7 +19,7 @@ from kaicity import __version__
 from kaicity.errors import KaicityError
 
 #: Sub-command modules under kaicity.commands, in the order ``kaicity --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep")
+COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "viz")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Live browser visualization of kaicity models (SolaraViz)."""

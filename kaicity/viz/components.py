@@ -1,0 +1,140 @@
+"""Solara components of the page: maps, KPI table, charts, and the error view.
+
+Every ``make_*_component`` returns a function of the model, the form SolaraViz's
+``components=`` takes; SolaraViz wraps it so it re-renders after every step.  The
+renderers (maps, charts) live in the model's :attr:`~kaicity.viz.vizmodel.KaiCityViz.viz_cache`,
+so a Reset (a new model) starts fresh while the street-network background stays cached
+per city.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import solara
+from mesa.visualization.utils import update_counter
+
+from kaicity.viz.charts import CHARTS
+from kaicity.viz.citymap import MapRenderer, clock_text
+from kaicity.viz.kpis import kpi_table_html
+
+#: Stacks the map's overlay on its static image and keeps both inside their grid cell.
+_CSS = """
+.kaicity-mapbox { position: relative; width: 100%; }
+.kaicity-mapbox img { display: block; width: 100%; height: auto; }
+.kaicity-mapbox img.kaicity-overlay { position: absolute; top: 0; left: 0; height: 100%; }
+.kaicity-caption { font-size: 13px; margin: 0 0 4px 0; color: #333; }
+.kaicity-kpi-head { font-size: 12px; margin: 0 0 4px 0; line-height: 1.3; }
+"""
+
+
+def map_renderer(viz, index: int) -> MapRenderer:
+    """The map renderer of run ``index``, created on first use."""
+    key = ("map", index)
+    if key not in viz.viz_cache:
+        viz.viz_cache[key] = MapRenderer(viz.models[index], title=viz.labels[index])
+    return viz.viz_cache[key]
+
+
+def chart_option(viz, name: str, builder: Callable[..., dict]) -> dict:
+    """The ECharts option of chart ``name`` for the runs' current data."""
+    if name == "drt":
+        return builder(viz.models, viz.labels, samples=viz.viz_cache.setdefault(("drt_samples",), {}))
+    return builder(viz.models, viz.labels)
+
+
+def settings_text(label: str, scenario) -> str:
+    """The page controls' values for one run, e.g. ``ai_city: 8,000 residents, DRT 12 vans, ...``."""
+    drt = scenario.transit.drt
+    return (f"{label}: {int(scenario.population.residents):,} residents, "
+            f"DRT {f'{int(drt.vehicles)} vans' if drt.enabled else 'off'}, "
+            f"{int(scenario.support_centres.count)} AI support centres, "
+            f"AI services {'on' if scenario.ai_services.enabled else 'off'} "
+            f"(literacy threshold {float(scenario.ai_services.literacy_required):.2f})")
+
+
+def ErrorView(viz) -> None:
+    """The error that stopped the runs, shown where the map would be."""
+    solara.Error(label=f"kaicity: {viz.error}", icon=True)
+    sources = ", ".join(viz.sources) or "(none)"
+    solara.Markdown(f"Scenario: `{sources}`. Fix the file (or the controls) and press **Reset**, "
+                    "or restart `kaicity viz`.")
+
+
+def make_map_component(index: int = 0) -> Callable:
+    """A component drawing run ``index``'s map (the first also shows errors)."""
+
+    def CityMap(model):
+        if model.error is not None:
+            if index == 0:
+                ErrorView(model)
+            return
+        if index >= len(model.models):
+            return
+        renderer = map_renderer(model, index)
+        overlay = renderer.overlay_png()
+        solara.Style(_CSS)
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(renderer.caption()),
+                    classes=["kaicity-caption", f"kaicity-caption-{index}"])
+        with solara.Div(classes=["kaicity-mapbox"]):
+            solara.Image(renderer.static_png(), classes=["kaicity-map-static"])
+            solara.Image(overlay, classes=["kaicity-overlay", "kaicity-map", f"kaicity-map-{index}"])
+
+    CityMap.__name__ = f"CityMap{index}"
+    return CityMap
+
+
+def KpiTable(model) -> None:
+    """Headline KPIs (and their difference between two runs)."""
+    if model.error is not None or not model.models:
+        return
+    title = "KPI difference" if model.compare else "Headline KPIs"
+    head = (f"<b>{title}</b> — step <span class='kaicity-step'>{model.steps}</span>, "
+            f"{html.escape(clock_text(model.models[0]))}, seed {model.run_seed}<br>"
+            + "<br>".join(html.escape(settings_text(lab, sc)) for lab, sc in zip(model.labels, model.scenarios,
+                                                                                  strict=True)))
+    solara.HTML(tag="div", unsafe_innerHTML=head, classes=["kaicity-kpi-head"])
+    solara.HTML(tag="div", unsafe_innerHTML=kpi_table_html(model.models, model.labels))
+
+
+@solara.component
+def ChartPanel(model, name: str, builder: Callable[..., dict]):
+    """One of :data:`kaicity.viz.charts.CHARTS` for every run.
+
+    The ECharts option (hundreds of points per line) is pushed to the widget in an
+    effect instead of being passed as an element property: reacton walks nested
+    property lists item by item on every render, which cost ~30 ms per chart per step.
+    """
+    update_counter.get()
+    has_data = model.error is None and bool(model.models)
+    el = solara.FigureEcharts(option={}, responsive=True,
+                              attributes={"style": "height: 360px; width: 100%;",
+                                          "class": f"kaicity-chart kaicity-chart-{name}"})
+
+    def push() -> None:
+        widget = solara.get_widget(el)
+        widget.option = chart_option(model, name, builder) if has_data else {}
+
+    solara.use_effect(push)
+    if not has_data:
+        return solara.Div()
+    return el
+
+
+def make_chart_component(name: str, builder: Callable[..., dict]) -> Callable:
+    """A component function of the model showing chart ``name`` (see :func:`ChartPanel`)."""
+
+    def ChartView(model):
+        return ChartPanel(model, name, builder)
+
+    ChartView.__name__ = f"Chart_{name}"
+    return ChartView
+
+
+def make_components(n_runs: int = 1) -> list[tuple[Callable, int]]:
+    """The page's components (all on page 0): maps, the KPI table, then the charts."""
+    comps: list[tuple[Callable, int]] = [(make_map_component(i), 0) for i in range(n_runs)]
+    comps.append((KpiTable, 0))
+    comps += [(make_chart_component(name, builder), 0) for name, builder in CHARTS]
+    return comps
