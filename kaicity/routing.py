@@ -347,13 +347,13 @@ def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, l
             s = int(g.inv[s])
         out = np.empty(n, dtype=WEIGHT_DTYPE)
         with _workspaces(graph, n, 1) as work:
-            _dijkstra.dense_time(g.indptr, g.indices, g.weights, s, lim, out, work, g.inv)
+            _dijkstra.dense_time(g.indptr, g.indices, g.weights, s, lim, out, work, g.perm)
         return out
     src = g.inside(_nodes(sources, n, "sources"))
     nt, min_par = _threads(threads)
     out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
     with _workspaces(graph, n, nt) as work:
-        _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.inv)
+        _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.perm)
     return out
 
 

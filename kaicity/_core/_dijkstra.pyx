@@ -450,64 +450,64 @@ cdef object _gather(OutBuf* bufs, Py_ssize_t k, const int[::1] owner, const Py_s
 cdef struct DenseCtx:
     Csr g
     const index_t* sources
-    const index_t* inv
+    const index_t* perm
     weight_t limit
     weight_t* out
     index_t* pred
     Workspace* wss
 
 
-cdef void _dense_one(Csr* g, index_t source, const index_t* inv, weight_t limit, weight_t* row,
+cdef void _dense_one(Csr* g, index_t source, const index_t* perm, weight_t limit, weight_t* row,
                      index_t* prow, Workspace* ws) noexcept nogil:
-    """One dense search into ``row``; with ``inv``, the graph's node ``j`` is ``row[inv[j]]``'s.
+    """One dense search into ``row``.
 
-    Without ``inv`` the row itself is the distance array.  With it (a graph relabelled for
-    memory locality) the search runs in the workspace and the row is gathered after.
+    Without ``perm`` the row itself is the distance array.  With it (the graph is a copy
+    relabelled for memory locality, its node ``u`` being node ``perm[u]`` of the row), the
+    search runs in the workspace and the nodes it reached are scattered into the row.
     """
     cdef index_t n = g.n
-    cdef index_t j
-    cdef weight_t* dist = ws.dist
-    if inv == NULL:
-        for j in range(n):
-            row[j] = INF
+    cdef index_t j, u, r
+    for j in range(n):
+        row[j] = INF
+    if perm == NULL:
         if prow != NULL:
             for j in range(n):
                 prow[j] = NO_NODE
         search_dense(g.indptr, g.indices, g.weights, source, limit, row, prow, &ws.heap)
         return
-    search_dense(g.indptr, g.indices, g.weights, source, limit, dist, NULL, &ws.heap)
-    for j in range(n):
-        row[j] = dist[inv[j]]
-    for j in range(n):
-        dist[j] = INF
+    r = search_bounded(g.indptr, g.indices, g.weights, source, limit, ws)
+    for j in range(r):
+        u = ws.touched[j]
+        row[perm[u]] = ws.dist[u]
+    ws_reset(ws)
 
 
 cdef void _dense_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
     cdef DenseCtx* c = <DenseCtx*> p
-    _dense_one(&c.g, c.sources[i], c.inv, c.limit, c.out + i * c.g.n,
+    _dense_one(&c.g, c.sources[i], c.perm, c.limit, c.out + i * c.g.n,
                c.pred + i * c.g.n if c.pred != NULL else NULL, &c.wss[tid])
 
 
 def dense_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                 const index_t[::1] sources, weight_t limit, weight_t[:, ::1] out,
                 index_t[:, ::1] pred, Workspaces work, int num_threads=1, double min_parallel_s=0.0,
-                const index_t[::1] inv=None):
+                const index_t[::1] perm=None):
     """Times from ``sources[i]`` to every node into ``out[i, :]`` (INF beyond ``limit``).
 
     ``pred`` is None or has the shape of ``out``: it receives the predecessor of each
     reached node on the search tree (NO_NODE for the source and unreached nodes).
-    ``inv`` (optional, not with ``pred``): the graph is a relabelled copy and column ``v``
-    of the output is the copy's node ``inv[v]``.  Returns the number of threads used.
+    ``perm`` (optional, not with ``pred``): the graph is a relabelled copy whose node ``u``
+    is column ``perm[u]`` of the output.  Returns the number of threads used.
     """
     cdef DenseCtx c
     cdef Py_ssize_t k = sources.shape[0]
-    if pred is not None and inv is not None:
-        raise ValueError("dense_times: pred and inv cannot be combined")
+    if pred is not None and perm is not None:
+        raise ValueError("dense_times: pred and perm cannot be combined")
     if k == 0:
         return 1
     c.g = _csr(indptr, indices, weights)
     c.sources = &sources[0]
-    c.inv = &inv[0] if inv is not None else NULL
+    c.perm = &perm[0] if perm is not None else NULL
     c.limit = limit
     c.out = &out[0, 0]
     c.pred = &pred[0, 0] if pred is not None else NULL
@@ -517,12 +517,12 @@ def dense_times(const index_t[::1] indptr, const index_t[::1] indices, const wei
 
 def dense_time(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                index_t source, weight_t limit, weight_t[::1] out, Workspaces work,
-               const index_t[::1] inv=None):
+               const index_t[::1] perm=None):
     """One search from ``source`` into ``out`` (n entries): the serial fast path."""
     cdef Csr g = _csr(indptr, indices, weights)
-    cdef const index_t* ip = &inv[0] if inv is not None else NULL
+    cdef const index_t* pp = &perm[0] if perm is not None else NULL
     with nogil:
-        _dense_one(&g, source, ip, limit, &out[0], NULL, &work.ws[0])
+        _dense_one(&g, source, pp, limit, &out[0], NULL, &work.ws[0])
 
 
 cdef struct OutCtx:
