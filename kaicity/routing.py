@@ -28,8 +28,7 @@ or NaN ``limit``, arrays of different lengths.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -298,20 +297,30 @@ def _threads(threads: int | None) -> tuple[int, float]:
     return int(threads), 0.0
 
 
-@contextmanager
-def _workspaces(graph: Graph, n: int, threads: int) -> Iterator[_dijkstra.Workspaces]:
-    """Per-thread work arrays, pooled on the graph so O(n) set-up happens once per graph."""
-    cache = getattr(graph, "_cache", None)
-    pool = cache.setdefault(_POOL_KEY, []) if isinstance(cache, dict) else []
-    try:
-        work = pool.pop()
-    except IndexError:
-        work = _dijkstra.Workspaces(n, threads)
-    work.ensure(threads)
-    try:
-        yield work
-    finally:
-        pool.append(work)
+class _workspaces:  # noqa: N801 - used like a function: ``with _workspaces(...) as work``
+    """Borrow per-thread work arrays from a pool kept on the graph (O(n) set-up once per graph).
+
+    A pool, not a single object: two Python threads routing on the same graph at once get
+    different workspaces.
+    """
+
+    __slots__ = ("pool", "work")
+
+    def __init__(self, graph: Graph, n: int, threads: int) -> None:
+        cache = getattr(graph, "_cache", None)
+        self.pool: list = cache.setdefault(_POOL_KEY, []) if isinstance(cache, dict) else []
+        try:
+            self.work = self.pool.pop()
+        except IndexError:
+            self.work = _dijkstra.Workspaces(n, threads)
+        if self.work.count < threads:
+            self.work.ensure(threads)
+
+    def __enter__(self) -> _dijkstra.Workspaces:
+        return self.work
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.append(self.work)
 
 
 # ----------------------------------------------------------------------------- searches
