@@ -154,13 +154,16 @@ def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, bud
     budget_s
         A method stops being repeated once its total timed time exceeds this budget.
     warmup
-        One untimed call of each method first (one-time set-up: imports, caches).
+        One untimed call of each method first (one-time set-up: imports, caches); its
+        time is kept as ``extra["first_call_s"]``.
     """
     ms = {k: m if isinstance(m, Method) else Method(m) for k, m in methods.items()}
     out = {k: Timing([], m.scale, m.note) for k, m in ms.items()}
     if warmup:
-        for m in ms.values():
+        for k, m in ms.items():
+            t0 = time.perf_counter()
             m.fn()
+            out[k].extra["first_call_s"] = (time.perf_counter() - t0) * m.scale
     for _ in range(max(1, repeat)):
         for k, m in ms.items():
             if out[k].times and sum(out[k].times) > budget_s:

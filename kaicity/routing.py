@@ -37,7 +37,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from kaicity._core import _dijkstra
-from kaicity._core._info import max_threads
+from kaicity._core._info import max_threads, openmp_enabled
 from kaicity._core.constants import INDEX_DTYPE, NO_NODE, WEIGHT_DTYPE
 from kaicity.errors import RoutingError
 from kaicity.network.graph import Graph
@@ -286,6 +286,7 @@ def _limit(limit: Any) -> float:
 #: (from timing its first searches) exceeds this many seconds: waking idle OpenMP threads
 #: costs microseconds on a quiet machine but milliseconds on a busy one.
 MIN_PARALLEL_S = 0.01
+_OPENMP = bool(openmp_enabled())
 
 
 def _threads(threads: int | None) -> tuple[int, float]:
@@ -294,7 +295,8 @@ def _threads(threads: int | None) -> tuple[int, float]:
         return max(1, int(max_threads())), MIN_PARALLEL_S
     if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 1:
         raise RoutingError(f"threads must be a positive integer or None, got {threads!r}")
-    return int(threads), 0.0
+    # a serial build runs prange loops on one thread: don't allocate work arrays for more
+    return (int(threads) if _OPENMP else 1), 0.0
 
 
 class _workspaces:  # noqa: N801 - used like a function: ``with _workspaces(...) as work``
