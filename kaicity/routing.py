@@ -16,9 +16,18 @@ its time is ``<= limit``; nodes beyond it, or unreachable, get ``inf``.
 fast).  On an undirected graph it changes nothing.
 
 Many independent searches run in parallel OpenMP threads when the core was built with
-OpenMP (``threads=None`` uses :func:`kaicity._core._info.max_threads`, which
-:func:`kaicity._core._info.set_num_threads` changes).  Results are identical for any
-number of threads.
+OpenMP.  ``threads=None`` allows up to :func:`kaicity._core._info.max_threads` (which
+:func:`kaicity._core._info.set_num_threads` changes) but stays on one thread for jobs
+too small to gain from more (see :data:`MIN_PARALLEL_S`); ``threads=k`` uses exactly
+``k``.  Results are identical for any number of threads.
+
+Performance notes: each graph keeps, in its cache, its validated arrays and a pool of
+per-thread work arrays (about 36 bytes per node and thread), so only the first call on a
+graph costs O(n + m) extra; a bounded search then costs O(r log r) for the r nodes it
+reaches.  Graphs of :data:`LAYOUT_MIN_NODES` nodes or more are searched on a copy
+relabelled for memory locality (results use the graph's own indices).  For many origins
+and few destinations, ``time_matrix(graph.transpose(), destinations, origins).T`` runs
+fewer searches (same times up to the last bit: the costs are added in the other order).
 
 Bad input raises :class:`~kaicity.errors.RoutingError`: negative or NaN edge costs, a
 malformed CSR structure, node indices that are out of range or not integers, a negative
@@ -299,7 +308,7 @@ def _threads(threads: int | None) -> tuple[int, float]:
     return (int(threads) if _OPENMP else 1), 0.0
 
 
-class _workspaces:  # noqa: N801 - used like a function: ``with _workspaces(...) as work``
+class _WorkspaceLoan:
     """Borrow per-thread work arrays from a pool kept on the graph (O(n) set-up once per graph).
 
     A pool, not a single object: two Python threads routing on the same graph at once get
@@ -357,13 +366,13 @@ def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, l
         if g.inv is not None:
             s = int(g.inv[s])
         out = np.empty(n, dtype=WEIGHT_DTYPE)
-        with _workspaces(graph, n, 1) as work:
+        with _WorkspaceLoan(graph, n, 1) as work:
             _dijkstra.dense_time(g.indptr, g.indices, g.weights, s, lim, out, work, g.perm)
         return out
     src = g.inside(_nodes(sources, n, "sources"))
     nt, min_par = _threads(threads)
     out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
-    with _workspaces(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, n, nt) as work:
         _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.perm)
     return out
 
@@ -401,7 +410,7 @@ def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit
         raise RoutingError("bounded_times needs a finite limit; use shortest_times for full searches")
     src = g.inside(_nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources"))
     nt, min_par = _threads(threads)
-    with _workspaces(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, n, nt) as work:
         ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, lim, work, nt, min_par)
     return SparseTimes(indptr=ptr, nodes=g.outside(nodes), times=times, n_nodes=n)
 
@@ -478,7 +487,7 @@ def nearest_many(graph: Graph, source_sets: Sequence[Sequence[int] | np.ndarray]
     times = np.empty((len(sets), n), dtype=WEIGHT_DTYPE)
     which = np.empty((len(sets), n), dtype=INDEX_DTYPE)
     if sets:
-        with _workspaces(graph, n, nt) as work:
+        with _WorkspaceLoan(graph, n, nt) as work:
             _dijkstra.nearest_sets(g.indptr, g.indices, g.weights, set_ptr, g.inside(flat).astype(INDEX_DTYPE),
                                    lim, times, which, work, nt, min_par)
         if g.inv is not None:
@@ -518,7 +527,7 @@ def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations:
         is_target = np.zeros(n, dtype=np.uint8)
         is_target[dst] = 1
         n_unique = int(is_target.sum())
-        with _workspaces(graph, n, nt) as work:
+        with _WorkspaceLoan(graph, n, nt) as work:
             _dijkstra.target_times(g.indptr, g.indices, g.weights, org, dst, is_target, n_unique, lim, out,
                                    work, nt, min_par)
     return out
@@ -555,7 +564,7 @@ def shortest_paths(graph: Graph, sources: Sequence[int] | np.ndarray, targets: S
     nt, min_par = _threads(threads)
     if not len(src):
         return []
-    with _workspaces(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, n, nt) as work:
         ptr, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, g.inside(src), g.inside(tgt), work, nt,
                                      min_par)
     return np.split(g.outside(nodes), ptr[1:-1])
@@ -580,6 +589,6 @@ def shortest_path(graph: Graph, source: int, target: int) -> list[int]:
     g = _csr(graph)
     n = g.n
     ends = g.inside(np.array([_node(source, n, "source"), _node(target, n, "target")], dtype=INDEX_DTYPE))
-    with _workspaces(graph, n, 1) as work:
+    with _WorkspaceLoan(graph, n, 1) as work:
         _, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, ends[:1], ends[1:], work, 1)
     return g.outside(nodes).tolist()
