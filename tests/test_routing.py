@@ -398,6 +398,7 @@ def test_bad_arguments(small: Graph) -> None:
 def test_relabelled_layout_gives_same_results(synthetic, monkeypatch, kind: str) -> None:
     # big graphs are searched on a locality-ordered copy; force it on a small one
     monkeypatch.setattr(routing, "LAYOUT_MIN_NODES", 1)
+    monkeypatch.setattr(routing, "LAYOUT_MAX_FAR", -1.0)
     base = getattr(synthetic, kind)
     tails = np.repeat(np.arange(base.n_nodes), np.diff(base.indptr))
     g = Graph.from_edges(base.n_nodes, tails, base.indices, base.weights, directed=True, unit=base.unit)

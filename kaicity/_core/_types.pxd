@@ -17,3 +17,15 @@ cdef extern from *:
 
 cdef enum:
     NO_NODE = -1              # "no predecessor" / "no source within limit"
+
+# Read prefetch hint (a no-op on compilers without __builtin_prefetch): kernels use it to
+# start loading the next heap top's adjacency while they relax the current node's edges.
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define KAICITY_PREFETCH(p) __builtin_prefetch((const void*) (p), 0, 3)
+    #else
+    #define KAICITY_PREFETCH(p) ((void) 0)
+    #endif
+    """
+    void prefetch "KAICITY_PREFETCH"(const void* p) noexcept nogil
