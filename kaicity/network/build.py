@@ -29,7 +29,7 @@ import contextlib
 import gc
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -679,18 +679,20 @@ def _to_networkx(G: nx.MultiDiGraph, built, graph: Graph, crs: str, *, mode: str
     attrs = {k: v for k, v in G.graph.items() if k not in ("crs", "simplified")}
     attrs.update(crs=crs, simplified=True, kaicity_mode=mode)
     zl = [ZONES[c] for c in graph.zone]
-    node_items = [
+    node_items = (
         (n, {**a, "x": x, "y": y, "lon": lo, "lat": la, "zone": z})
         for n, a, x, y, lo, la, z in zip(nn.ids, nn.attrs, graph.x.tolist(), graph.y.tolist(),
                                          graph.lon.tolist(), graph.lat.tolist(), zl, strict=True)
-    ]
-    datas = [dict(d) for d in ee.data]
-    for d, ln in zip(datas, length.tolist(), strict=True):
-        d["length"] = ln
+    )
+    ids = nn.ids
+    tails = [ids[u] for u in ee.u.tolist()]
+    heads = [ids[v] for v in ee.v.tolist()]
+    # one dict per edge, built in a single expression (copy + extra keys)
     if speed is not None:
-        for d, sp_, tt in zip(datas, speed.tolist(), travel.tolist(), strict=True):
-            d["speed_kph"] = sp_
-            d["travel_time"] = tt
+        datas = [{**d, "length": ln, "speed_kph": sp_, "travel_time": tt}
+                 for d, ln, sp_, tt in zip(ee.data, length.tolist(), speed.tolist(), travel.tolist(), strict=True)]
+    else:  # walk: reverse edges were added before, every way is two-way for pedestrians
+        datas = [{**d, "length": ln, "oneway": False} for d, ln in zip(ee.data, length.tolist(), strict=True)]
     geo_idx = [i for i, d in enumerate(datas) if d.get("geometry") is not None]
     if geo_idx:
         src = G.graph.get("crs", WGS84)
@@ -703,16 +705,10 @@ def _to_networkx(G: nx.MultiDiGraph, built, graph: Graph, crs: str, *, mode: str
         geoms = shapely.transform(np.array([datas[i]["geometry"] for i in geo_idx], dtype=object), _proj)
         for i, g in zip(geo_idx, geoms, strict=True):
             datas[i]["geometry"] = g
-    ids = nn.ids
-    edge_items = [(ids[u], ids[v], k, d) for u, v, k, d in zip(ee.u.tolist(), ee.v.tolist(), ee.keys, datas,
-                                                                strict=True)]
-    if mode == "walk":  # reverse edges were added before: every way is two-way for pedestrians
-        for d in datas:
-            d["oneway"] = False
-    return multidigraph(attrs, node_items, edge_items)
+    return multidigraph(attrs, node_items, zip(tails, heads, ee.keys, datas, strict=True))
 
 
-def multidigraph(graph_attrs: Mapping, node_items: list, edge_items: list) -> nx.MultiDiGraph:
+def multidigraph(graph_attrs: Mapping, node_items: Iterable, edge_items: Iterable) -> nx.MultiDiGraph:
     """Build a MultiDiGraph from ``(node, attrs)`` and ``(u, v, key or None, attrs)`` items, fast.
 
     Equivalent to ``add_nodes_from`` + ``add_edges_from`` (node order as given; an edge key of
