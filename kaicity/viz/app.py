@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 os.environ.setdefault("MPLBACKEND", "Agg")
-# Mesa 3.3.1's ComponentsView trips Solara's hook linter (harmless: its early return never runs here)
-warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return")
 
 import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402

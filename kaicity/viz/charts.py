@@ -115,13 +115,13 @@ def _run_suffix(labels: list[str], i: int) -> str:
     return f" · {labels[i]}" if len(labels) > 1 else ""
 
 
-def _base(title: str, y_name: str) -> dict:
+def _base(title: str, y_name: str, runs: int = 1) -> dict:
     return {
         "animation": False,
         "title": {"text": title, "left": "center", "textStyle": {"fontSize": 13}},
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0, "textStyle": {"fontSize": 10}},
-        "grid": {"left": 55, "right": 20, "top": 35, "bottom": 60},
+        "grid": {"left": 55, "right": 20, "top": 35, "bottom": 60 if runs == 1 else 78},
         "xAxis": {"type": "value", "name": "clock hour", "nameLocation": "middle", "nameGap": 22,
                   "scale": True, "minInterval": 1},
         "yAxis": {"type": "value", "name": y_name, "nameTextStyle": {"fontSize": 10}},
@@ -154,6 +154,7 @@ def channel_option(models: list, labels: list[str]) -> dict:
     opt = _base("Needs met by channel (% of resolved needs)", "%")
     opt["xAxis"] = {"type": "category", "data": [lab for _, lab in CHANNELS] + ["forgone"],
                     "axisLabel": {"interval": 0, "fontSize": 10, "rotate": 20}}
+    opt["grid"]["bottom"] = 95 if len(models) > 1 else 75
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
     for i, m in enumerate(models):
         sh = channel_shares(m)
@@ -169,7 +170,7 @@ def channel_option(models: list, labels: list[str]) -> dict:
 
 def _lines_option(models: list, labels: list[str], title: str, y_name: str,
                   lines: tuple[tuple[str, str, str], ...], digits: int = 3) -> dict:
-    opt = _base(title, y_name)
+    opt = _base(title, y_name, len(models))
     opt["dataset"] = []
     for i, m in enumerate(models):
         opt["dataset"].append({"source": table(hours(m), [series(m, key) for key, _, _ in lines], digits)})
@@ -204,7 +205,7 @@ def drt_option(models: list, labels: list[str], samples: dict | None = None) -> 
         riders on board (``drt_on_board``), occupancy is sampled from its vehicle states
         at each call and kept there.
     """
-    opt = _base("DRT wait and occupancy", "wait (min)")
+    opt = _base("DRT wait and occupancy", "wait (min)", sum(m.drt is not None for m in models))
     opt["yAxis"] = [{"type": "value", "name": "wait (min)", "min": 0},
                     {"type": "value", "name": "occupancy (%)", "min": 0, "max": 100, "splitLine": {"show": False}}]
     opt["grid"]["right"] = 55

@@ -27,10 +27,8 @@ matplotlib.use("Agg", force=False)
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap, to_rgba  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from kaicity.categories import CATEGORIES, CATEGORY_LABELS, ZONES  # noqa: E402
@@ -81,7 +79,7 @@ _BACKGROUNDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _BG_LOCK = threading.Lock()
 
 
-def map_extent(city, width_px: int, min_ratio: float = 0.55, max_ratio: float = 1.0) -> tuple:
+def map_extent(city, width_px: int, min_ratio: float = 0.5, max_ratio: float = 0.62) -> tuple:
     """Padded data extent and pixel height of a ``width_px`` wide map of ``city``.
 
     The extent is widened along one axis so that one pixel is square in metres.
@@ -200,13 +198,29 @@ def clock_text(model) -> str:
     return f"day {day}  {int(h):02d}:{int(round((h % 1) * 60)) % 60:02d}"
 
 
+def legend_items(has_bus: bool = True, has_drt: bool = True, has_centres: bool = True) -> list[tuple[str, str, str]]:
+    """The map's legend as ``(symbol, colour, label)`` rows (the page shows it as text next to the map)."""
+    items = [("●", RESIDENT_COLOUR, "resident on a trip"), ("●", ELDERLY_COLOUR, "elderly")]
+    if has_bus:
+        items.append(("▲", BUS_COLOUR, "bus"))
+    if has_drt:
+        items += [("◆", DRT_CMAP(0.0), "DRT empty"), ("◆", DRT_CMAP(0.5), "half"), ("◆", DRT_CMAP(1.0), "full")]
+    if has_centres:
+        items.append(("★", CENTRE_COLOUR, "AI support centre"))
+    items += [("■", CATEGORY_COLOURS[c], CATEGORY_LABELS[c].split(" (")[0].split(" /")[0].lower())
+              for c in CATEGORIES]
+    items += [("▬", ZONE_COLOURS[z], z) for z in ZONES]
+    return [(sym, to_hex(col), label) for sym, col, label in items]
+
+
 class MapRenderer:
     """Draws one model's map: a static image once, and a transparent overlay of the agents per tick.
 
-    The static image holds the cached street-network background, the AI support
-    centres and the legend; the overlay (same size, transparent) holds residents on a
-    trip, buses and DRT vans.  The page stacks the two images, so each step sends and
-    encodes only the overlay, which is mostly transparent and compresses fast.
+    The static image holds the cached street-network background and the AI support
+    centres (the legend is :attr:`legend`, shown as text by the page); the overlay
+    (same size, transparent) holds residents on a trip, buses and DRT vans.  The page
+    stacks the two images, so each step sends and encodes only the overlay, which is
+    mostly transparent and compresses fast.
     :meth:`png` composites both (for notebooks, scripts and tests).
 
     Parameters
@@ -221,7 +235,6 @@ class MapRenderer:
         Move residents along their shortest walk paths (default) rather than straight lines.
     """
 
-    LEGEND_PX = 92
 
     def __init__(self, model, title: str | None = None, width_px: int = 640, follow_streets: bool = True) -> None:
         self.model = model
@@ -236,8 +249,8 @@ class MapRenderer:
         if len(centres):
             static_ax.scatter(g.x[centres], g.y[centres], s=150, marker="*", c=CENTRE_COLOUR, edgecolors="black",
                               linewidths=0.7, zorder=6)
-        self._legend(static_fig, has_bus=model.bus is not None, has_drt=model.drt is not None,
-                     has_centres=len(centres) > 0)
+        self.legend = legend_items(has_bus=model.bus is not None, has_drt=model.drt is not None,
+                                   has_centres=len(centres) > 0)
         static_canvas = FigureCanvasAgg(static_fig)
         static_canvas.draw()
         self.static_rgb = np.asarray(static_canvas.buffer_rgba())[:, :, :3].copy()
@@ -261,39 +274,15 @@ class MapRenderer:
         self.last_counts: dict[str, int] = {}
 
     def _figure(self, facecolor: str):
-        """A figure of the map's size with an axes over the background's pixels."""
+        """A figure of the map's size with an axes exactly over the background's pixels."""
         w, h = self.bg.width, self.bg.height
-        total_h = h + self.LEGEND_PX
-        fig = Figure(figsize=(w / _DPI, total_h / _DPI), dpi=_DPI, facecolor=facecolor)
-        ax = fig.add_axes((0, self.LEGEND_PX / total_h, 1, h / total_h))
+        fig = Figure(figsize=(w / _DPI, h / _DPI), dpi=_DPI, facecolor=facecolor)
+        ax = fig.add_axes((0, 0, 1, 1))
         ax.set_axis_off()
         x0, x1, y0, y1 = self.bg.extent
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
         return fig, ax
-
-    @staticmethod
-    def _legend(fig, has_bus: bool, has_drt: bool, has_centres: bool) -> None:
-        def dot(colour, label, marker="o", size=5, edge="none"):
-            return Line2D([], [], marker=marker, linestyle="none", markersize=size, markerfacecolor=colour,
-                          markeredgecolor=edge, markeredgewidth=0.6, label=label)
-
-        handles = [dot(RESIDENT_COLOUR, "resident on a trip", size=4),
-                   dot(ELDERLY_COLOUR, "elderly resident on a trip", size=5)]
-        if has_bus:
-            handles.append(dot(BUS_COLOUR, "fixed-route bus", marker="^", size=6, edge="white"))
-        if has_drt:
-            for frac, label in ((0.0, "DRT van: empty"), (0.5, "DRT van: half full"), (1.0, "DRT van: full")):
-                handles.append(dot(DRT_CMAP(frac), label, marker="D", size=5, edge="black"))
-        if has_centres:
-            handles.append(dot(CENTRE_COLOUR, "AI support centre", marker="*", size=9, edge="black"))
-        handles += [dot(CATEGORY_COLOURS[c], CATEGORY_LABELS[c].split(" (")[0], marker="s", size=5, edge="white")
-                    for c in CATEGORIES]
-        handles += [Patch(facecolor=ZONE_COLOURS[z], edgecolor="none", label=f"{z} zone") for z in ZONES]
-        handles.append(Line2D([], [], color=ROAD_COLOUR, linewidth=1.0, label="road / street"))
-        fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=6.5, frameon=False,
-                   handlelength=1.2, columnspacing=0.9, labelspacing=0.35, borderaxespad=0.3,
-                   bbox_to_anchor=(0.5, 0.0))
 
     # ------------------------------------------------------------------ per tick
     def update(self) -> None:
@@ -323,7 +312,7 @@ class MapRenderer:
         parts = [self.title, clock_text(self.model), f"on a trip {c.get('travelling', 0)} "
                  f"(elderly {c.get('elderly', 0)})"]
         if c.get("on_transit"):
-            parts.append(f"waiting for / riding transit {c['on_transit']}")
+            parts.append(f"waiting for or riding transit {c['on_transit']}")
         if self.model.bus is not None:
             parts.append(f"buses {c.get('buses', 0)}")
         if self.model.drt is not None:

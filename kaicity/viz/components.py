@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import solara
 from mesa.visualization.utils import update_counter
+from solara.components.echarts import EchartsWidget
 
 from kaicity.viz.charts import CHARTS
 from kaicity.viz.citymap import MapRenderer, clock_text
@@ -24,7 +25,10 @@ _CSS = """
 .kaicity-mapbox { position: relative; width: 100%; }
 .kaicity-mapbox img { display: block; width: 100%; height: auto; }
 .kaicity-mapbox img.kaicity-overlay { position: absolute; top: 0; left: 0; height: 100%; }
-.kaicity-caption { font-size: 13px; margin: 0 0 4px 0; color: #333; }
+.kaicity-caption { font-size: 12px; line-height: 1.3; margin: 0 0 2px 0; color: #222; }
+.kaicity-legend { font-size: 10.5px; line-height: 1.3; margin: 0 0 3px 0; color: #444; }
+.kaicity-legend span.sym { font-size: 13px; margin-right: 2px; }
+.kaicity-legend span.item { margin-right: 4px; white-space: nowrap; }
 .kaicity-kpi-head { font-size: 12px; margin: 0 0 4px 0; line-height: 1.3; }
 """
 
@@ -42,6 +46,12 @@ def chart_option(viz, name: str, builder: Callable[..., dict]) -> dict:
     if name == "drt":
         return builder(viz.models, viz.labels, samples=viz.viz_cache.setdefault(("drt_samples",), {}))
     return builder(viz.models, viz.labels)
+
+
+def legend_html(items: list[tuple[str, str, str]]) -> str:
+    """The map legend as one wrapped line of coloured symbols and labels."""
+    return " ".join(f'<span class="item"><span class="sym" style="color:{col}">{sym}</span>{html.escape(label)}</span>'
+                    for sym, col, label in items)
 
 
 def settings_text(label: str, scenario) -> str:
@@ -77,6 +87,7 @@ def make_map_component(index: int = 0) -> Callable:
         solara.Style(_CSS)
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(renderer.caption()),
                     classes=["kaicity-caption", f"kaicity-caption-{index}"])
+        solara.HTML(tag="div", unsafe_innerHTML=legend_html(renderer.legend), classes=["kaicity-legend"])
         with solara.Div(classes=["kaicity-mapbox"]):
             solara.Image(renderer.static_png(), classes=["kaicity-map-static"])
             solara.Image(overlay, classes=["kaicity-overlay", "kaicity-map", f"kaicity-map-{index}"])
@@ -102,24 +113,28 @@ def KpiTable(model) -> None:
 def ChartPanel(model, name: str, builder: Callable[..., dict]):
     """One of :data:`kaicity.viz.charts.CHARTS` for every run.
 
-    The ECharts option (hundreds of points per line) is pushed to the widget in an
-    effect instead of being passed as an element property: reacton walks nested
-    property lists item by item on every render, which cost ~30 ms per chart per step.
+    The ECharts widget is created once and its ``option`` (hundreds of numbers per
+    line) is assigned directly, outside reacton's element properties: reacton walks
+    nested property lists item by item on every render pass (~30 ms per chart per step
+    here) and would reset an assigned property to the element's value.
     """
     update_counter.get()
     has_data = model.error is None and bool(model.models)
-    el = solara.FigureEcharts(option={}, responsive=True,
+    widget = solara.use_memo(
+        lambda: EchartsWidget(option={}, responsive=True,
                               attributes={"style": "height: 360px; width: 100%;",
-                                          "class": f"kaicity-chart kaicity-chart-{name}"})
+                                          "class": f"kaicity-chart kaicity-chart-{name}"}), [])
+
+    def close():
+        return widget.close
+
+    solara.use_effect(close, [])
 
     def push() -> None:
-        widget = solara.get_widget(el)
         widget.option = chart_option(model, name, builder) if has_data else {}
 
     solara.use_effect(push)
-    if not has_data:
-        return solara.Div()
-    return el
+    return solara.Div(children=[widget] if has_data else [])
 
 
 def make_chart_component(name: str, builder: Callable[..., dict]) -> Callable:

@@ -1,0 +1,205 @@
+"""The browser visualization without a browser: page rendering, stepping, controls, errors, map layers.
+
+The page is rendered with :func:`solara.render` (a virtual kernel, no server); clicks
+run SolaraViz's real callbacks.  Runs are small (2,500-node city, 1,500 residents) and
+start at 08:00 so that residents travel from the first steps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+solara = pytest.importorskip("solara")
+v = pytest.importorskip("ipyvuetify")
+widgets = pytest.importorskip("ipywidgets")
+
+from kaicity.viz.app import make_page, model_params, settings_from_env  # noqa: E402
+from kaicity.viz.vizmodel import KaiCityViz, control_defaults, control_targets, overrides_for  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SMART = str(ROOT / "scenarios" / "smart_city.yaml")
+AI = str(ROOT / "scenarios" / "ai_city.yaml")
+SMALL = {"city.n_nodes": 2500, "population.residents": 1500, "simulation.start_hour": 8}
+
+
+def render(page):
+    """Render a page element inside an AppLayout, as the server does."""
+    _, rc = solara.render(solara.AppLayout(children=[page]), handle_error=False)
+    return rc
+
+
+def click_step(rc, times: int = 1) -> None:
+    button = rc.find(v.Btn, children=["Step"]).widget
+    for _ in range(times):
+        button.click()
+
+
+def overlay_images(rc) -> list:
+    return [w for w in rc.find(widgets.Image).widgets if "kaicity-overlay" in (w._dom_classes or ())]
+
+
+def html_texts(rc) -> str:
+    """The raw HTML of every ``solara.HTML`` element (captions, KPI tables)."""
+    return "\n".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def kpi_cell(rc, key: str, run: str = "0") -> str:
+    text = html_texts(rc)
+    marker = f'data-kpi="{key}" data-run="{run}">'
+    start = text.index(marker) + len(marker)
+    return text[start:text.index("<", start)]
+
+
+@pytest.fixture(scope="module")
+def ai_page():
+    viz = KaiCityViz(AI, overrides=SMALL)
+    assert viz.error is None, viz.error
+    rc = render(make_page(AI, overrides=SMALL, model=viz))
+    yield viz, rc
+    rc.close()
+
+
+def test_page_steps_and_rerenders(ai_page):
+    viz, rc = ai_page
+    inner = viz.models[0]
+    now0, steps0 = inner.now, viz.steps
+    [overlay] = overlay_images(rc)
+    png0 = overlay.value
+    caption0 = html_texts(rc)
+    echarts = rc.find(solara.components.echarts.EchartsWidget).widgets
+    assert len(echarts) == 4
+    rows0 = [len(w.option["dataset"][0]["source"]) for w in echarts if w.option.get("dataset")]
+    click_step(rc, 5)
+    assert viz.steps == steps0 + 5
+    assert inner.now == pytest.approx(now0 + 5 * inner.tick_s)
+    rc.find(v.Html, children=[f"Step: {viz.steps}"]).assert_single()
+    [overlay] = overlay_images(rc)
+    assert overlay.value != png0, "the agent overlay did not change after 5 steps at 08:00"
+    assert html_texts(rc) != caption0
+    assert "08:05" in html_texts(rc)
+    rows1 = [len(w.option["dataset"][0]["source"]) for w in echarts if w.option.get("dataset")]
+    assert rows1 and all(b > a for a, b in zip(rows0, rows1, strict=True))
+    # the options are plain JSON (no NaN) as the browser needs
+    for w in echarts:
+        json.dumps(w.option, allow_nan=False)
+    assert int(kpi_cell(rc, "needs_arisen").replace(",", "")) == inner.n_arisen
+
+
+def test_static_map_image_is_sent_once(ai_page):
+    viz, rc = ai_page
+    static = [w for w in rc.find(widgets.Image).widgets if "kaicity-map-static" in (w._dom_classes or ())]
+    assert len(static) == 1
+    before = static[0].value
+    click_step(rc, 2)
+    assert static[0].value is before or static[0].value == before
+
+
+def test_reset_rebuilds_with_controls(ai_page):
+    viz, rc = ai_page
+    slider = rc.find(v.Slider, label="Residents").widget
+    slider.v_model = 1200
+    centres = rc.find(v.Slider, label="AI support centres").widget
+    centres.v_model = 2
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.Html, children=["Step: 0"]).assert_single()
+    text = html_texts(rc)
+    assert "1,200 residents" in text and "2 AI support centres" in text
+
+
+def test_compare_steps_in_lockstep():
+    viz = KaiCityViz(SMART, AI, overrides=SMALL)
+    assert viz.error is None and viz.compare
+    assert viz.run_seed == viz.models[0].run_seed == viz.models[1].run_seed
+    rc = render(make_page(SMART, AI, overrides=SMALL, model=viz))
+    try:
+        assert len(overlay_images(rc)) == 2
+        click_step(rc, 3)
+        a, b = viz.models
+        assert a.now == b.now == pytest.approx(3 * a.tick_s)
+        assert viz.steps == 3
+        # common random numbers: both runs have the same people and the same needs
+        np.testing.assert_array_equal(a.population.home, b.population.home)
+        np.testing.assert_array_equal(a.needs.time, b.needs.time)
+        text = html_texts(rc)
+        assert "KPI difference" in text and 'data-run="diff"' in text
+        d = kpi_cell(rc, "needs_arisen", "diff")
+        assert d in ("+0", "0", "–")
+    finally:
+        rc.close()
+
+
+def test_bad_scenario_shows_its_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"extends: {SMART}\npopulation:\n  residents: many\n")
+    viz = KaiCityViz(str(bad))
+    assert viz.error and "population.residents" in viz.error
+    assert not viz.running and viz.models == []
+    rc = render(make_page(str(bad), model=viz))
+    try:
+        alerts = rc.find(v.Alert).widgets
+        assert any("population.residents" in str(a.children) for a in alerts)
+        click_step(rc)  # stepping a broken page does nothing and does not raise
+    finally:
+        rc.close()
+
+
+def test_missing_scenario_and_bad_seed_are_errors(tmp_path):
+    assert "does not exist" in KaiCityViz(str(tmp_path / "nope.yaml")).error or \
+        "nope.yaml" in KaiCityViz(str(tmp_path / "nope.yaml")).error
+    viz = KaiCityViz(SMART, seed="forty-two", overrides=SMALL)
+    assert viz.error and "seed" in viz.error
+    assert KaiCityViz(SMART, overrides="city.n_nodes=2500").error.startswith("overrides must be a mapping")
+
+
+def test_seed_string_from_input_text_is_coerced():
+    viz = KaiCityViz(SMART, seed=" 7 ", overrides=SMALL)
+    assert viz.error is None
+    assert viz.run_seed == 7 and viz.models[0].run_seed == 7
+
+
+def test_controls_map_to_scenario_overrides():
+    from kaicity.scenario import load_scenario
+
+    smart, ai = load_scenario(SMART), load_scenario(AI)
+    assert overrides_for(ai, "drt_vehicles", 0) == {"transit.drt.enabled": False}
+    assert overrides_for(smart, "drt_vehicles", 5) == {"transit.drt.enabled": True, "transit.drt.vehicles": 5}
+    assert overrides_for(ai, "drt_vehicles", int(ai.transit.drt.vehicles)) == {}
+    assert overrides_for(ai, "ai_services", False) == {"ai_services.enabled": False}
+    assert overrides_for(ai, "literacy_threshold", 0.3) == {"ai_services.literacy_required": 0.3}
+    assert overrides_for(ai, "residents", None) == {}
+    # in a comparison, service controls change only the side that has the service
+    assert control_targets([smart, ai], "drt_vehicles") == [1]
+    assert control_targets([smart, ai], "support_centres") == [1]
+    assert control_targets([smart, ai], "residents") == [0, 1]
+    assert control_targets([smart], "drt_vehicles") == [0]
+    d = control_defaults([smart, ai])
+    assert d["drt_vehicles"] == ai.transit.drt.vehicles and d["residents"] == smart.population.residents
+    viz = KaiCityViz(SMART, AI, overrides=SMALL, drt_vehicles=0, support_centres=1)
+    assert viz.error is None
+    assert viz.models[0].drt is None and viz.models[1].drt is None
+    assert len(viz.models[0].support_centres) == 0 and len(viz.models[1].support_centres) == 1
+
+
+def test_model_params_match_the_model_factory():
+    import inspect
+
+    params = model_params(AI, None, SMALL)
+    accepted = inspect.signature(KaiCityViz.__init__).parameters
+    assert set(params) <= set(accepted)
+    assert params["seed"]["type"] == "InputText"
+    assert params["residents"]["value"] == 1500  # the overrides are the starting point
+
+
+def test_settings_from_env():
+    s = settings_from_env({"KAICITY_VIZ_SCENARIO": "a.yaml", "KAICITY_VIZ_COMPARE": "b.yaml",
+                           "KAICITY_VIZ_OVERRIDES": '{"population.residents": 10}'})
+    assert s == {"scenario": "a.yaml", "compare": "b.yaml", "overrides": {"population.residents": 10}}
+    assert settings_from_env({})["compare"] is None
+    assert settings_from_env({"KAICITY_VIZ_OVERRIDES": "{not json"})["overrides"] == "{not json"
