@@ -255,3 +255,31 @@ def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
         svc.book(r)
     assert feasible > 60 and compared - feasible > 5
     assert int(svc.n_stops.max()) >= 4 or svc.kpis()["pooled_share"] > 0
+
+
+def test_dispatch_searches_match_routing():
+    from kaicity._core._dispatch import Searcher
+
+    from kaicity import routing
+    from kaicity.network import load_city
+
+    g = load_city({"kind": "synthetic", "n_nodes": 600, "seed": 2}).drive
+    searcher = Searcher(g.n_nodes)
+    rng = np.random.default_rng(0)
+    out = np.full(g.n_nodes, np.inf)
+    reached = np.empty(g.n_nodes, dtype=np.int32)
+    for _ in range(60):
+        s = int(rng.integers(g.n_nodes))
+        limit = float(rng.uniform(0.0, 1500.0))
+        n = searcher.bounded(g.indptr, g.indices, g.weights, s, limit, out, reached)
+        assert np.array_equal(out, routing.shortest_times(g, s, limit=limit, threads=1))
+        out[reached[:n]] = np.inf
+        full = routing.shortest_times(g, s, threads=1)
+        targets = rng.integers(g.n_nodes, size=int(rng.integers(1, 25))).astype(np.int32)
+        targets = np.concatenate([targets, targets[:3], [s]]).astype(np.int32)
+        limits = rng.uniform(-100.0, 2500.0, len(targets))
+        vals = np.empty(len(targets))
+        searcher.targeted(g.indptr, g.indices, g.weights, s, targets, limits, vals)
+        best = {int(t): max(limits[targets == t]) for t in targets}
+        expected = [full[t] if full[t] <= best[int(t)] else np.inf for t in targets]
+        assert vals.tolist() == expected

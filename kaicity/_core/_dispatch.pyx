@@ -27,7 +27,10 @@ drop-off arrivals of riders already assigned, plus the new rider's wait and exce
 time over the direct ride.
 """
 
-from kaicity._core._types cimport INF, index_t, weight_t
+from libc.stdlib cimport free, malloc
+
+from kaicity._core._heap cimport IndexedHeap, heap_clear, heap_free, heap_init, heap_pop, heap_update
+from kaicity._core._types cimport INF, NO_NODE, index_t, weight_t
 
 # result flags (out_i[3])
 cdef enum:
@@ -215,3 +218,233 @@ def path_profile(const index_t[::1] indptr, const index_t[::1] indices, const we
         cum_time[k + 1] = cum_time[k] + weights[best]
         cum_len[k + 1] = cum_len[k] + lengths[best]
     return -1
+
+
+def insertion_targets(const index_t[::1] start_node, const weight_t[::1] start_time,
+                      const int[::1] start_load, const unsigned char[::1] available,
+                      const int[::1] capacity, const int[::1] n_stops,
+                      const index_t[:, ::1] stop_node, const weight_t[:, ::1] stop_leg,
+                      const weight_t[:, ::1] stop_arr, const weight_t[:, ::1] stop_dep,
+                      const weight_t[:, ::1] stop_slack, const int[:, ::1] stop_load,
+                      const weight_t[::1] to_p, weight_t ready, weight_t latest_pick, weight_t stop_s,
+                      weight_t eps, index_t[::1] succ, weight_t[::1] succ_limit,
+                      index_t[::1] after, weight_t[:, ::1] after_info):
+    """Which travel times an insertion search will need, and how far each may be.
+
+    A position (diversion point or stop) is *open* when the vehicle can start the pickup
+    from there by ``latest_pick`` and has a free seat there.  ``stop_slack`` is the
+    largest arrival delay a stop absorbs without breaking a deadline of its own or of a
+    later stop, so every bound below is admissible (an insertion needing a longer drive
+    is infeasible anyway).
+
+    * For each open position followed by a stop: ``succ`` gets that stop's node and
+      ``succ_limit`` the longest drive from the pickup to it that keeps it on time.
+    * From a vehicle's first open position on, every stop ``m`` goes into ``after``, with
+      ``after_info[k] = (arrival + slack of m, departure of the position before m,
+      departure of m, cap)``, where ``cap`` is the longest drive from ``m`` to a drop-off
+      squeezed in before the next stop (``slack + leg - stop_s`` of the next stop; INF
+      after the last stop).
+
+    Returns ``(n_succ, n_after, flags)``, flags 1 = some position reaches the pickup in
+    time, 2 = some position is open.
+    """
+    cdef Py_ssize_t n_veh = start_node.shape[0]
+    cdef Py_ssize_t v
+    cdef int K, i, m, flags = 0, first
+    cdef Py_ssize_t ns = 0, na = 0
+    cdef index_t ni
+    cdef weight_t depi, t, begin
+    cdef int loadi
+    for v in range(n_veh):
+        if not available[v]:
+            continue
+        K = n_stops[v]
+        first = -1
+        for i in range(K + 1):
+            if i == 0:
+                ni = start_node[v]
+                depi = start_time[v]
+                loadi = start_load[v]
+            else:
+                ni = stop_node[v, i - 1]
+                depi = stop_dep[v, i - 1]
+                loadi = stop_load[v, i - 1]
+            t = to_p[ni]
+            if t == INF or depi + t > latest_pick + eps:
+                continue
+            flags |= 1
+            if loadi + 1 > capacity[v]:
+                continue
+            flags |= 2
+            if first < 0:
+                first = i
+            if i < K:
+                begin = depi + t
+                if begin < ready:
+                    begin = ready
+                succ[ns] = stop_node[v, i]
+                succ_limit[ns] = stop_arr[v, i] + stop_slack[v, i] - (begin + stop_s)
+                ns += 1
+        if first >= 0:
+            for m in range(first, K):
+                after[na] = stop_node[v, m]
+                after_info[na, 0] = stop_arr[v, m] + stop_slack[v, m]
+                after_info[na, 1] = start_time[v] if m == 0 else stop_dep[v, m - 1]
+                after_info[na, 2] = stop_dep[v, m]
+                if m + 1 < K:
+                    after_info[na, 3] = stop_slack[v, m + 1] + stop_leg[v, m + 1] - stop_s
+                else:
+                    after_info[na, 3] = INF
+                na += 1
+    return ns, na, flags
+
+
+cdef class Searcher:
+    """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches.
+
+    ``dist`` is ``INF`` everywhere between calls (only touched nodes are reset), so a
+    search costs O(reached log reached), never O(n).
+    """
+
+    cdef IndexedHeap heap
+    cdef weight_t* dist
+    cdef index_t* touched
+    cdef index_t* slot
+    cdef index_t n
+    cdef Py_ssize_t n_touched
+
+    def __cinit__(self, index_t n):
+        cdef index_t i
+        self.n = n
+        self.n_touched = 0
+        self.dist = <weight_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(weight_t))
+        self.touched = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
+        self.slot = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
+        if self.dist == NULL or self.touched == NULL or self.slot == NULL or heap_init(&self.heap, n, False) != 0:
+            raise MemoryError("kaicity dispatch: cannot allocate search arrays")
+        for i in range(n):
+            self.dist[i] = INF
+            self.slot[i] = NO_NODE
+
+    def __dealloc__(self):
+        free(self.dist)
+        free(self.touched)
+        free(self.slot)
+        heap_free(&self.heap)
+
+    cdef void _reset(self) noexcept nogil:
+        cdef Py_ssize_t k
+        for k in range(self.n_touched):
+            self.dist[self.touched[k]] = INF
+        self.n_touched = 0
+        heap_clear(&self.heap)
+
+    def bounded(self, const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                index_t source, weight_t limit, weight_t[::1] out, index_t[::1] reached):
+        """Times from ``source`` to every node within ``limit``, written into ``out`` (INF on entry).
+
+        The nodes written are listed in ``reached`` (size n); returns their number, so the
+        caller can put ``INF`` back on exactly those entries.
+        """
+        cdef weight_t d, nd
+        cdef index_t u, w, e
+        cdef Py_ssize_t count = 0
+        with nogil:
+            self.dist[source] = 0.0
+            self.touched[self.n_touched] = source
+            self.n_touched += 1
+            heap_update(&self.heap, source, 0.0)
+            while self.heap.size > 0:
+                u = heap_pop(&self.heap, &d)
+                out[u] = d
+                reached[count] = u
+                count += 1
+                for e in range(indptr[u], indptr[u + 1]):
+                    nd = d + weights[e]
+                    w = indices[e]
+                    if nd < self.dist[w] and nd <= limit:
+                        if self.dist[w] == INF:
+                            self.touched[self.n_touched] = w
+                            self.n_touched += 1
+                        self.dist[w] = nd
+                        heap_update(&self.heap, w, nd)
+            self._reset()
+        return count
+
+    def targeted(self, const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                 index_t source, const index_t[::1] targets, const weight_t[::1] limits, weight_t[::1] out):
+        """Times from ``source`` to each target within its limit (``out[k]``, INF beyond).
+
+        The search stops as soon as every target is settled or the frontier has passed the
+        largest limit of the targets still unsettled.  A node listed several times gets
+        its time in every entry when it is within the largest of its limits.  Returns the
+        number of nodes settled.
+        """
+        cdef Py_ssize_t k, nt = targets.shape[0], settled = 0
+        cdef weight_t d, nd, reach = -INF
+        cdef index_t u, w, e, s
+        cdef Py_ssize_t left = 0
+        cdef weight_t* lim = <weight_t*> malloc(<size_t> (nt if nt > 0 else 1) * sizeof(weight_t))
+        cdef unsigned char* done = <unsigned char*> malloc(<size_t> (nt if nt > 0 else 1))
+        if lim == NULL or done == NULL:
+            free(lim)
+            free(done)
+            raise MemoryError("kaicity dispatch: cannot allocate target arrays")
+        with nogil:
+            for k in range(nt):
+                out[k] = INF
+                done[k] = 1
+                lim[k] = -INF
+            for k in range(nt):
+                s = self.slot[targets[k]]
+                if s == NO_NODE:
+                    s = <index_t> k
+                    self.slot[targets[k]] = s
+                if limits[k] > lim[s]:
+                    lim[s] = limits[k]
+            for k in range(nt):
+                if self.slot[targets[k]] == <index_t> k and lim[k] >= 0:
+                    done[k] = 0
+                    left += 1
+            for k in range(nt):
+                if not done[k] and lim[k] > reach:
+                    reach = lim[k]
+            if left > 0:
+                self.dist[source] = 0.0
+                self.touched[self.n_touched] = source
+                self.n_touched += 1
+                heap_update(&self.heap, source, 0.0)
+            while left > 0 and self.heap.size > 0:
+                u = heap_pop(&self.heap, &d)
+                if d > reach:
+                    break
+                settled += 1
+                s = self.slot[u]
+                if s != NO_NODE and not done[s]:
+                    done[s] = 1
+                    left -= 1
+                    if d <= lim[s]:
+                        out[s] = d   # provisional: entry s holds the node's time until the end
+                    if lim[s] >= reach:   # the farthest target left: shrink the radius
+                        reach = -INF
+                        for k in range(nt):
+                            if not done[k] and lim[k] > reach:
+                                reach = lim[k]
+                for e in range(indptr[u], indptr[u + 1]):
+                    nd = d + weights[e]
+                    w = indices[e]
+                    if nd < self.dist[w] and nd <= reach:
+                        if self.dist[w] == INF:
+                            self.touched[self.n_touched] = w
+                            self.n_touched += 1
+                        self.dist[w] = nd
+                        heap_update(&self.heap, w, nd)
+            # every entry of a node gets its time (found within the node's largest limit)
+            for k in range(nt):
+                out[k] = out[self.slot[targets[k]]]
+            for k in range(nt):
+                self.slot[targets[k]] = NO_NODE
+            self._reset()
+        free(lim)
+        free(done)
+        return settled

@@ -39,7 +39,7 @@ walk to the pickup.
 from __future__ import annotations
 
 import math
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,13 @@ EPS = 1e-6
 REASONS: tuple[str, ...] = ("outside_hours", "outside_zone", "no_stop_within_walk", "same_stop", "unreachable",
                             "no_vehicle_within_max_wait", "capacity", "detour_of_others")
 _FLAG_TIME_OK, _FLAG_CAP_OK, _FLAG_FEASIBLE = 1, 2, 4
+#: Per-stop schedule arrays ``[vehicle, slot]``: dtype and fill value of unused slots.
+STOP_FIELDS: dict[str, tuple[type, float]] = {
+    "stop_node": (np.int32, -1), "stop_kind": (np.int8, 0), "stop_leg": (np.float64, 0.0),
+    "stop_arr": (np.float64, 0.0), "stop_dep": (np.float64, 0.0), "stop_earliest": (np.float64, -np.inf),
+    "stop_latest": (np.float64, np.inf), "stop_slack": (np.float64, np.inf), "stop_load": (np.int32, 0),
+    "stop_ride": (np.int64, -1),
+}
 
 
 def _get(cfg, name: str, default):
@@ -108,7 +115,7 @@ class _Plan:
     begin_p: float = math.nan
     dep_p: float = math.nan
     arr_d: float = math.nan
-    rows: tuple | None = None
+    legs: tuple | None = None
 
     @property
     def accepted(self) -> bool:
@@ -148,7 +155,7 @@ class DRTService(TransitService):
     mode = "drt"
 
     def __init__(self, model, city: City, cfg, *, horizon_s: float, start_hour: float = 0.0,
-                 rng: np.random.Generator | None = None, trace: bool = False, row_cache_mb: float = 128.0,
+                 rng: np.random.Generator | None = None, trace: bool = False, row_cache_mb: float = 256.0,
                  max_walk_search_m: float = 5000.0, depots=None) -> None:
         self.model = model
         self.city = city
@@ -194,7 +201,20 @@ class DRTService(TransitService):
 
         self.clock = 0.0
         self._version = 0
-        self._rows: OrderedDict[tuple[int, bool], np.ndarray] = OrderedDict()
+        self._rows: dict[tuple[int, bool], np.ndarray] = {}
+        self._uses = np.zeros(g.n_nodes, dtype=np.int32)
+        self._succ = np.empty(0, dtype=np.int32)
+        self._after = np.empty(0, dtype=np.int32)
+        self._searcher = _dispatch.Searcher(g.n_nodes)
+        gt = g.transpose()
+        self._csr = (g.indptr, g.indices, g.weights)
+        self._csr_rev = (gt.indptr, gt.indices, gt.weights)
+        self._rp = np.full(g.n_nodes, np.inf)
+        self._fp = np.full(g.n_nodes, np.inf)
+        self._td = np.full(g.n_nodes, np.inf)
+        self._fd = np.full(g.n_nodes, np.inf)
+        self._reached = np.empty(g.n_nodes, dtype=np.int32)
+        self._dirty: list[tuple[np.ndarray, np.ndarray]] = []
         self._row_budget = max(8, int(row_cache_mb * 1e6 / (8.0 * max(g.n_nodes, 1))))
         self._quote_cache: tuple | None = None
         self._out_i = np.zeros(4, dtype=np.int64)
@@ -290,11 +310,7 @@ class DRTService(TransitService):
     def _alloc_stops(self, S: int) -> None:
         V = self.n_vehicles
         old = getattr(self, "stop_node", None)
-        fields = {"stop_node": (np.int32, -1), "stop_kind": (np.int8, 0), "stop_leg": (np.float64, 0.0),
-                  "stop_arr": (np.float64, 0.0), "stop_dep": (np.float64, 0.0),
-                  "stop_earliest": (np.float64, -np.inf), "stop_latest": (np.float64, np.inf),
-                  "stop_load": (np.int32, 0), "stop_ride": (np.int64, -1)}
-        for name, (dt, fill) in fields.items():
+        for name, (dt, fill) in STOP_FIELDS.items():
             arr = np.full((V, S), fill, dtype=dt)
             if old is not None:
                 prev = getattr(self, name)
@@ -352,29 +368,150 @@ class DRTService(TransitService):
             raise SimulationError("DRT: a shortest path is not connected")
         return nodes, cum_t, cum_m
 
-    def _row_pair(self, nodes: tuple[int, int]) -> dict[tuple[int, bool], np.ndarray]:
-        """Forward and reverse full-search rows of the given nodes (LRU cache)."""
-        out: dict[tuple[int, bool], np.ndarray] = {}
+    # ---------------------------------------------------------------- travel times
+    def _row(self, node: int, reverse: bool) -> np.ndarray:
+        """Full-search row of ``node``: times to it (``reverse``) or from it; cached while there is room."""
+        key = (int(node), bool(reverse))
         cache = self._rows
-        for reverse in (True, False):
-            missing = []
-            for n in nodes:
-                key = (n, reverse)
-                if key in cache:
-                    cache.move_to_end(key)
-                    out[key] = cache[key]
-                elif n not in missing:
-                    missing.append(n)
-            if missing:
-                rows = routing.shortest_times(self.graph, np.asarray(missing, dtype=np.int32), reverse=reverse,
-                                              threads=1)
-                for n, row in zip(missing, rows, strict=True):
-                    key = (n, reverse)
-                    cache[key] = row
-                    out[key] = row
-        while len(cache) > self._row_budget:
-            cache.popitem(last=False)
-        return out
+        row = cache.get(key)
+        if row is not None:
+            return row
+        row = routing.shortest_times(self.graph, int(node), reverse=reverse, threads=1)
+        row.flags.writeable = False
+        if len(cache) < self._row_budget:   # first come, kept: no thrashing between busy nodes
+            cache[key] = row
+        return row
+
+    def _cached_row(self, node: int, reverse: bool) -> np.ndarray | None:
+        """The full row of ``node`` when it is cached or the node is busy enough to deserve one.
+
+        A node used by a second request (a facility, a virtual stop, a busy home) gets full
+        forward and reverse rows, kept for the rest of the run while the cache
+        (``row_cache_mb``) has room; other nodes get bounded or targeted searches only.
+        """
+        key = (int(node), bool(reverse))
+        row = self._rows.get(key)
+        if row is not None:
+            return row
+        if self._uses[node] >= 2 and len(self._rows) < self._row_budget:
+            return self._row(node, reverse)
+        return None
+
+    def _search(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
+                row: np.ndarray) -> np.ndarray:
+        """Exact times between ``source`` and each target within its own limit, written into ``row``.
+
+        One search that stops once every target is settled or past its limit; ``row`` is a
+        scratch dense row (``inf`` elsewhere) that is cleaned after the evaluation.
+        """
+        vals = np.empty(len(targets))
+        if len(targets):
+            indptr, indices, weights = self._csr_rev if reverse else self._csr
+            self._searcher.targeted(indptr, indices, weights, int(source), targets, limits, vals)
+            row[targets] = vals
+            self._dirty.append((row, targets))
+        return vals
+
+    def _gather(self, plan: _Plan) -> tuple | None:
+        """Travel-time rows for the insertion kernel, or None with ``plan.reason`` set.
+
+        The reverse search from the pickup, bounded by the latest pickup, filters vehicles
+        and positions (:func:`kaicity._core._dispatch.insertion_targets`); the other three
+        searches then only have to reach the stops of the vehicles that remain, each within
+        the slack of the schedule it belongs to.  Busy nodes use cached full rows instead.
+        """
+        p, d = plan.p, plan.d
+        to_p = self._cached_row(p, True)
+        if to_p is None:
+            indptr, indices, weights = self._csr_rev
+            limit = max(plan.latest_pick - self.clock, 0.0)
+            n = self._searcher.bounded(indptr, indices, weights, p, limit, self._rp, self._reached)
+            to_p = self._rp
+            self._dirty.append((self._rp, self._reached[:n].copy()))
+        V = self.n_vehicles
+        if len(self._succ) < V * (self.slots + 1):
+            size = V * (self.slots + 1)
+            self._succ, self._after = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32)
+            self._succ_lim, self._after_info = np.empty(size), np.empty((size, 4))
+        ns, na, flags = _dispatch.insertion_targets(
+            self.start_node, self.start_time, self.start_load, self.available, self.capacity, self.n_stops,
+            self.stop_node, self.stop_leg, self.stop_arr, self.stop_dep, self.stop_slack, self.stop_load, to_p,
+            plan.ready, plan.latest_pick, self.stop_s, EPS, self._succ, self._succ_lim, self._after,
+            self._after_info)
+        if not flags & _FLAG_CAP_OK:
+            plan.reason = "capacity" if flags & _FLAG_TIME_OK else "no_vehicle_within_max_wait"
+            return None
+        from_p = self._cached_row(p, False)
+        to_d = self._cached_row(d, True)
+        from_d = self._cached_row(d, False)
+        if from_p is not None:
+            direct = float(from_p[d])
+        else:
+            direct = float(to_d[p]) if to_d is not None else math.nan
+            targets = self._succ[:ns]
+            limits = self._succ_lim[:ns] + EPS
+            if math.isnan(direct):
+                targets = np.append(targets, np.int32(d))
+                limits = np.append(limits, np.inf)
+            vals = self._search(p, targets, limits, False, self._fp)
+            if math.isnan(direct):
+                direct = float(vals[-1])
+            else:
+                self._fp[d] = direct
+                self._dirty.append((self._fp, np.array([d], dtype=np.int32)))
+            from_p = self._fp
+        plan.direct_s = direct
+        if not math.isfinite(direct):
+            plan.reason = "unreachable"
+            return None
+        plan.max_ride = self.max_ride_s(direct)
+        after = self._after[:na]
+        info = self._after_info[:na]
+        if to_d is None:   # stop -> drop-off: within the rider's max ride and the next stop's slack
+            limits = np.minimum(plan.latest_pick + self.stop_s + plan.max_ride - info[:, 2], info[:, 3]) + EPS
+            self._search(d, after, limits, True, self._td)
+            to_d = self._td
+        if from_d is None:   # drop-off -> next stop: arrive within that stop's slack
+            limits = info[:, 0] - np.maximum(plan.ready + 2.0 * self.stop_s + direct, info[:, 1] + self.stop_s) + EPS
+            self._search(d, after, limits, False, self._fd)
+            from_d = self._fd
+        return to_p, from_p, to_d, from_d
+
+    def _clean(self) -> None:
+        """Put ``inf`` back into the scratch rows written by the last evaluation."""
+        for row, nodes in self._dirty:
+            row[nodes] = np.inf
+        self._dirty.clear()
+
+    def _kernel(self, plan: _Plan, rows: tuple, latest_drop: float) -> None:
+        """Run the insertion kernel for ``plan`` and store the best insertion or the reason."""
+        to_p, from_p, to_d, from_d = rows
+        oi, of = self._out_i, self._out_f
+        self.evaluations += _dispatch.best_insertion(
+            self.start_node, self.start_time, self.start_load, self.available, self.capacity, self.n_stops,
+            self.stop_node, self.stop_kind, self.stop_leg, self.stop_arr, self.stop_dep, self.stop_earliest,
+            self.stop_latest, self.stop_load, to_p, from_p, to_d, from_d, plan.p, plan.d, plan.ready,
+            plan.latest_pick, latest_drop, plan.max_ride, self.stop_s, self.delay_weight, EPS, of, oi)
+        flags = int(oi[3])
+        if oi[0] < 0:
+            if flags & _FLAG_CAP_OK:
+                plan.reason = "detour_of_others"
+            elif flags & _FLAG_TIME_OK:
+                plan.reason = "capacity"
+            else:
+                plan.reason = "no_vehicle_within_max_wait"
+            return
+        v, i, j = int(oi[0]), int(oi[1]), int(oi[2])
+        plan.vehicle, plan.i, plan.j = v, i, j
+        plan.cost, plan.begin_p, plan.dep_p, plan.arr_d = float(of[0]), float(of[1]), float(of[2]), float(of[3])
+        # the four new legs, read now: the scratch rows are cleaned after the evaluation
+        K = int(self.n_stops[v])
+        node_i = int(self.start_node[v]) if i == 0 else int(self.stop_node[v, i - 1])
+        node_j = int(self.start_node[v]) if j == 0 else int(self.stop_node[v, j - 1])
+        after_pick = float(from_p[int(self.stop_node[v, i])]) if (j > i and i < K) else math.nan
+        to_drop = float(to_d[node_j]) if j > i else plan.direct_s
+        after_drop = float(from_d[int(self.stop_node[v, j])]) if j < K else math.nan
+        plan.legs = (float(to_p[node_i]), after_pick, to_drop, after_drop)
 
     # ========================================================== vehicle hooks
     def set_start(self, v: int, node: int, time: float, leg0: float | None) -> None:
@@ -415,8 +552,7 @@ class DRTService(TransitService):
             self._arrivals.append(Arrival(ride.trip_id, done + ride.walk_out_s, ride.t_pickup - ride.ready,
                                           done - ride.t_pickup, ride.walk_in_s + ride.walk_out_s))
         K = int(self.n_stops[v])
-        for name in ("stop_node", "stop_kind", "stop_leg", "stop_arr", "stop_dep", "stop_earliest",
-                     "stop_latest", "stop_load", "stop_ride"):
+        for name in STOP_FIELDS:
             a = getattr(self, name)
             a[v, :K - 1] = a[v, 1:K]
         self.n_stops[v] = K - 1
@@ -469,32 +605,13 @@ class DRTService(TransitService):
             ready = t0 + walk_in
         if latest_pick is None:
             latest_pick = ready + self.max_wait_s
-        rows = self._row_pair((p, d))
-        to_p, from_p, to_d, from_d = rows[(p, True)], rows[(p, False)], rows[(d, True)], rows[(d, False)]
-        direct = float(from_p[d])
-        plan = _Plan(req, None, p, d, walk_in, walk_out, ready, latest_pick, math.nan, direct)
-        if not math.isfinite(direct):
-            plan.reason = "unreachable"
-            return plan
-        plan.max_ride = self.max_ride_s(direct)
-        oi, of = self._out_i, self._out_f
-        self.evaluations += _dispatch.best_insertion(
-            self.start_node, self.start_time, self.start_load, self.available, self.capacity, self.n_stops,
-            self.stop_node, self.stop_kind, self.stop_leg, self.stop_arr, self.stop_dep, self.stop_earliest,
-            self.stop_latest, self.stop_load, to_p, from_p, to_d, from_d, p, d, ready, latest_pick,
-            latest_drop, plan.max_ride, self.stop_s, self.delay_weight, EPS, of, oi)
-        flags = int(oi[3])
-        if oi[0] < 0:
-            if flags & _FLAG_CAP_OK:
-                plan.reason = "detour_of_others"
-            elif flags & _FLAG_TIME_OK:
-                plan.reason = "capacity"
-            else:
-                plan.reason = "no_vehicle_within_max_wait"
-            return plan
-        plan.vehicle, plan.i, plan.j = int(oi[0]), int(oi[1]), int(oi[2])
-        plan.cost, plan.begin_p, plan.dep_p, plan.arr_d = float(of[0]), float(of[1]), float(of[2]), float(of[3])
-        plan.rows = (to_p, from_p, to_d, from_d)
+        plan = _Plan(req, None, p, d, walk_in, walk_out, ready, latest_pick)
+        try:
+            rows = self._gather(plan)
+            if rows is not None:
+                self._kernel(plan, rows, latest_drop)
+        finally:
+            self._clean()
         return plan
 
     def _booking(self, plan: _Plan, latest_drop: float | None = None) -> Booking:
@@ -512,29 +629,28 @@ class DRTService(TransitService):
         K = int(self.n_stops[v])
         if K + 2 > self.slots:
             self._alloc_stops(max(2 * self.slots, K + 2))
-        to_p, from_p, to_d, from_d = plan.rows
-        ni = int(self.start_node[v]) if i == 0 else int(self.stop_node[v, i - 1])
-        nj = int(self.start_node[v]) if j == 0 else int(self.stop_node[v, j - 1])
         p, d = plan.p, plan.d
         values = {
             "stop_node": (p, d), "stop_kind": (PICKUP, DROPOFF), "stop_leg": (0.0, 0.0), "stop_arr": (0.0, 0.0),
             "stop_dep": (0.0, 0.0), "stop_earliest": (plan.ready, -np.inf),
-            "stop_latest": (plan.latest_pick, latest_drop), "stop_load": (0, 0), "stop_ride": (rid, rid),
+            "stop_latest": (plan.latest_pick, latest_drop), "stop_slack": (0.0, 0.0), "stop_load": (0, 0),
+            "stop_ride": (rid, rid),
         }
         for name, (a, b) in values.items():
             arr = getattr(self, name)
             arr[v, :K + 2] = np.insert(arr[v, :K], [i, j], [a, b])
+        to_pick, after_pick, to_drop, after_drop = plan.legs
         leg = self.stop_leg
-        leg[v, i] = to_p[ni]
+        leg[v, i] = to_pick
         if j == i:
             leg[v, i + 1] = plan.direct_s
             if i + 2 < K + 2:
-                leg[v, i + 2] = from_d[int(self.stop_node[v, i + 2])]
+                leg[v, i + 2] = after_drop
         else:
-            leg[v, i + 1] = from_p[int(self.stop_node[v, i + 1])]
-            leg[v, j + 1] = to_d[nj]
+            leg[v, i + 1] = after_pick
+            leg[v, j + 1] = to_drop
             if j + 2 < K + 2:
-                leg[v, j + 2] = from_d[int(self.stop_node[v, j + 2])]
+                leg[v, j + 2] = after_drop
         self.n_stops[v] = K + 2
         self.retime(v, check=True)
         if i == 0:
@@ -569,6 +685,17 @@ class DRTService(TransitService):
         self.stop_arr[v, :K] = arr
         self.stop_dep[v, :K] = dep
         self.stop_load[v, :K] = loads
+        # slack: the largest arrival delay at each stop that keeps it and every later stop on time
+        latest = self.stop_latest[v, :K].tolist()
+        slack = np.empty(K)
+        after = math.inf
+        for m in range(K - 1, -1, -1):
+            if kinds[m] == PICKUP:
+                after = (begins[m] - arr[m]) + min(latest[m] - begins[m], after)
+            else:
+                after = min(latest[m] - arr[m], after)
+            slack[m] = after
+        self.stop_slack[v, :K] = slack
         if check and K:
             kind = self.stop_kind[v, :K]
             late = np.where(kind == PICKUP, begins, arr) > self.stop_latest[v, :K] + 1e-3
@@ -615,6 +742,9 @@ class DRTService(TransitService):
         else:
             plan = self._evaluate(request)
         self._quote_cache = None
+        if plan.p >= 0:
+            self._uses[plan.p] += 1
+            self._uses[plan.d] += 1
         self._record_demand(plan)
         if not plan.accepted:
             self.trips[int(request.trip_id)] = plan.reason
@@ -694,23 +824,17 @@ class DRTService(TransitService):
 
     def _evaluate_fixed(self, req: TripRequest, ride: Ride) -> _Plan:
         """Evaluate a batched ride again under the promise it was given."""
-        rows = self._row_pair((ride.pickup, ride.dropoff))
         plan = _Plan(req, None, ride.pickup, ride.dropoff, ride.walk_in_s, ride.walk_out_s, ride.ready,
-                     ride.latest_pick, ride.max_ride, ride.direct_s)
-        oi, of = self._out_i, self._out_f
-        to_p, from_p = rows[(ride.pickup, True)], rows[(ride.pickup, False)]
-        to_d, from_d = rows[(ride.dropoff, True)], rows[(ride.dropoff, False)]
-        self.evaluations += _dispatch.best_insertion(
-            self.start_node, self.start_time, self.start_load, self.available, self.capacity, self.n_stops,
-            self.stop_node, self.stop_kind, self.stop_leg, self.stop_arr, self.stop_dep, self.stop_earliest,
-            self.stop_latest, self.stop_load, to_p, from_p, to_d, from_d, ride.pickup, ride.dropoff, ride.ready,
-            ride.latest_pick, ride.latest_drop, ride.max_ride, self.stop_s, self.delay_weight, EPS, of, oi)
-        if oi[0] < 0:
+                     ride.latest_pick)
+        try:
+            rows = self._gather(plan)
+            if rows is not None:
+                plan.max_ride = ride.max_ride
+                self._kernel(plan, rows, ride.latest_drop)
+        finally:
+            self._clean()
+        if plan.reason is not None:
             plan.reason = "batch"
-            return plan
-        plan.vehicle, plan.i, plan.j = int(oi[0]), int(oi[1]), int(oi[2])
-        plan.cost, plan.begin_p, plan.dep_p, plan.arr_d = float(of[0]), float(of[1]), float(of[2]), float(of[3])
-        plan.rows = (to_p, from_p, to_d, from_d)
         return plan
 
     def _remove(self, rid: int) -> None:
@@ -719,8 +843,7 @@ class DRTService(TransitService):
         K = int(self.n_stops[v])
         rides = self.stop_ride[v, :K].copy()
         keep = np.flatnonzero(rides != rid)
-        for name in ("stop_node", "stop_kind", "stop_leg", "stop_arr", "stop_dep", "stop_earliest",
-                     "stop_latest", "stop_load", "stop_ride"):
+        for name in STOP_FIELDS:
             a = getattr(self, name)
             a[v, :len(keep)] = a[v, keep]
         self.n_stops[v] = len(keep)
@@ -735,12 +858,7 @@ class DRTService(TransitService):
             self.vehicles[v].replan()
         self._version += 1
 
-    def _row(self, node: int, reverse: bool) -> np.ndarray:
-        """One cached full-search row: times to ``node`` (reverse) or from it."""
-        return self._row_pair((node, node))[(node, reverse)]
-
-    _SNAP = ("n_stops", "start_node", "start_time", "start_load", "stop_node", "stop_kind", "stop_leg",
-             "stop_arr", "stop_dep", "stop_earliest", "stop_latest", "stop_load", "stop_ride")
+    _SNAP = ("n_stops", "start_node", "start_time", "start_load", *STOP_FIELDS)
 
     def _snapshot(self, rides: list[int]) -> dict:
         snap = {name: getattr(self, name).copy() for name in self._SNAP}
