@@ -203,3 +203,18 @@ def test_settings_from_env():
     assert s == {"scenario": "a.yaml", "compare": "b.yaml", "overrides": {"population.residents": 10}}
     assert settings_from_env({})["compare"] is None
     assert settings_from_env({"KAICITY_VIZ_OVERRIDES": "{not json"})["overrides"] == "{not json"
+
+
+def test_page_displays_in_a_jupyter_kernel():
+    """``make_page(...)`` as the last expression of a notebook cell shows the SolaraViz widget."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    code = ("from kaicity.viz.app import make_page\n"
+            f"page = make_page({SMART!r}, overrides={SMALL!r})\n"
+            "page")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nbclient.NotebookClient(nb, timeout=240, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.get("output_type") == "error"], outputs
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), outputs

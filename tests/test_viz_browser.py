@@ -112,6 +112,23 @@ def open_page(browser, url: str) -> Iterator[tuple]:
         context.close()
 
 
+def shot(page, selector: str) -> bytes:
+    """Screenshot of one element, retried while the page re-mounts it (Vue may replace the node)."""
+    for _ in range(10):
+        try:
+            return page.locator(selector).first.screenshot(timeout=10_000)
+        except sync_api.Error:
+            page.wait_for_timeout(300)
+    return page.locator(selector).first.screenshot(timeout=10_000)
+
+
+def settle(page, charts: int = 4) -> None:
+    """Wait until the maps and every chart have been drawn once."""
+    page.locator("img.kaicity-map-static").first.wait_for(timeout=60_000)
+    sync_api.expect(page.locator(".kaicity-chart canvas")).to_have_count(charts, timeout=60_000)
+    page.wait_for_timeout(500)
+
+
 def step(page, n: int, start: int = 0) -> None:
     expect = sync_api.expect
     for i in range(start + 1, start + n + 1):
@@ -125,18 +142,16 @@ def kpi(page, key: str, run: str = "0") -> str:
 
 def test_single_scenario_in_chromium(browser, tmp_path):
     with serve(tmp_path, "scenarios/ai_city.yaml", *SMALL) as url, open_page(browser, url) as (page, problems):
-        overlay = page.locator("img.kaicity-map-0")
-        overlay.wait_for(timeout=60_000)
-        page.locator("img.kaicity-map-static").wait_for(timeout=30_000)
-        page.locator(".kaicity-chart-channels canvas").first.wait_for(timeout=30_000)
+        page.locator("img.kaicity-map-0").wait_for(timeout=60_000)
+        settle(page)
         sync_api.expect(page.get_by_text(STEP_TEXT)).to_have_text("Step: 0")
-        before_png = overlay.screenshot()
+        before_png = shot(page, "img.kaicity-map-0")
         before_arisen = kpi(page, "needs_arisen")
         step(page, 4)
         sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("08:04")
         after_arisen = kpi(page, "needs_arisen")
         assert after_arisen != before_arisen and int(after_arisen.replace(",", "")) > 0
-        assert overlay.screenshot() != before_png, "the map's agent layer did not change after 4 steps"
+        assert shot(page, "img.kaicity-map-0") != before_png, "the map's agent layer did not change after 4 steps"
         page.screenshot(path=str(tmp_path / "viz_single.png"), full_page=True)
         assert problems == []
 
@@ -145,13 +160,14 @@ def test_compare_side_by_side_in_chromium(browser, tmp_path):
     with serve(tmp_path, "scenarios/smart_city.yaml", "--compare", "scenarios/ai_city.yaml", *SMALL) as url, \
             open_page(browser, url) as (page, problems):
         page.locator("img.kaicity-map-1").wait_for(timeout=60_000)
+        settle(page)
         assert page.locator("img.kaicity-map-0").count() == 1
         sync_api.expect(page.locator("text=KPI difference")).to_be_visible()
-        maps = [page.locator(f"img.kaicity-map-{i}").screenshot() for i in (0, 1)]
+        maps = [shot(page, f"img.kaicity-map-{i}") for i in (0, 1)]
         step(page, 3)
         sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("08:03")
         sync_api.expect(page.locator(".kaicity-caption-1")).to_contain_text("08:03")
-        assert [page.locator(f"img.kaicity-map-{i}").screenshot() for i in (0, 1)] != maps
+        assert [shot(page, f"img.kaicity-map-{i}") for i in (0, 1)] != maps
         # same people, same needs: the needs that arose agree, the difference column says so
         assert kpi(page, "needs_arisen", "0") == kpi(page, "needs_arisen", "1") != "0"
         assert kpi(page, "needs_arisen", "diff") in ("+0", "0")

@@ -19,6 +19,7 @@ from solara.components.echarts import EchartsWidget
 from kaicity.viz.charts import CHARTS
 from kaicity.viz.citymap import MapRenderer, clock_text
 from kaicity.viz.kpis import kpi_table_html
+from kaicity.viz.vizmodel import KaiCityViz
 
 #: Stacks the map's overlay on its static image and keeps both inside their grid cell.
 _CSS = """
@@ -33,7 +34,7 @@ _CSS = """
 """
 
 
-def map_renderer(viz, index: int) -> MapRenderer:
+def map_renderer(viz: KaiCityViz, index: int) -> MapRenderer:
     """The map renderer of run ``index``, created on first use."""
     key = ("map", index)
     if key not in viz.viz_cache:
@@ -41,7 +42,7 @@ def map_renderer(viz, index: int) -> MapRenderer:
     return viz.viz_cache[key]
 
 
-def chart_option(viz, name: str, builder: Callable[..., dict]) -> dict:
+def chart_option(viz: KaiCityViz, name: str, builder: Callable[..., dict]) -> dict:
     """The ECharts option of chart ``name`` for the runs' current data."""
     if name == "drt":
         return builder(viz.models, viz.labels, samples=viz.viz_cache.setdefault(("drt_samples",), {}))
@@ -64,7 +65,7 @@ def settings_text(label: str, scenario) -> str:
             f"(literacy threshold {float(scenario.ai_services.literacy_required):.2f})")
 
 
-def ErrorView(viz) -> None:
+def ErrorView(viz: KaiCityViz) -> None:
     """The error that stopped the runs, shown where the map would be."""
     solara.Error(label=f"kaicity: {viz.error}", icon=True)
     sources = ", ".join(viz.sources) or "(none)"
@@ -75,7 +76,7 @@ def ErrorView(viz) -> None:
 def make_map_component(index: int = 0) -> Callable:
     """A component drawing run ``index``'s map (the first also shows errors)."""
 
-    def CityMap(model):
+    def CityMap(model: KaiCityViz) -> None:
         if model.error is not None:
             if index == 0:
                 ErrorView(model)
@@ -96,7 +97,7 @@ def make_map_component(index: int = 0) -> Callable:
     return CityMap
 
 
-def KpiTable(model) -> None:
+def KpiTable(model: KaiCityViz) -> None:
     """Headline KPIs (and their difference between two runs)."""
     if model.error is not None or not model.models:
         return
@@ -110,7 +111,7 @@ def KpiTable(model) -> None:
 
 
 @solara.component
-def ChartPanel(model, name: str, builder: Callable[..., dict]):
+def ChartPanel(model: KaiCityViz, name: str, builder: Callable[..., dict]):
     """One of :data:`kaicity.viz.charts.CHARTS` for every run.
 
     The ECharts widget is created once and its ``option`` (hundreds of numbers per
@@ -133,14 +134,15 @@ def ChartPanel(model, name: str, builder: Callable[..., dict]):
     def push() -> None:
         widget.option = chart_option(model, name, builder) if has_data else {}
 
-    solara.use_effect(push)
+    # once per step (the component also re-renders when its parent does)
+    solara.use_effect(push, [model, model.steps, has_data])
     return solara.Div(children=[widget] if has_data else [])
 
 
 def make_chart_component(name: str, builder: Callable[..., dict]) -> Callable:
     """A component function of the model showing chart ``name`` (see :func:`ChartPanel`)."""
 
-    def ChartView(model):
+    def ChartView(model: KaiCityViz):
         return ChartPanel(model, name, builder)
 
     ChartView.__name__ = f"Chart_{name}"
