@@ -214,14 +214,14 @@ def run_network(net, R: float, repeat: int, pandana, cityseer, results: Results)
     G = g.to_scipy()
 
     # ---------------------------------------------------------------- kaicity + scipy
-    def k_near():
-        return A.nearest_facility_times(city, limit_m=R)
+    def k_near(threads=None):
+        return A.nearest_facility_times(city, limit_m=R, threads=threads)
 
-    def k_count():
-        return A.facility_counts(city, radius_m=R)
+    def k_count(threads=None, decay=None):
+        return A.facility_counts(city, radius_m=R, decay=decay, threads=threads)
 
-    def k_total():
-        return k_near(), k_count()
+    def k_total(threads=None):
+        return k_near(threads), k_count(threads)
 
     near, counts = k_total()
     sp = scipy_nearest(G, nodes, R)
@@ -232,14 +232,19 @@ def run_network(net, R: float, repeat: int, pandana, cityseer, results: Results)
     exact = diff_scipy <= 1e-9 and ref["count_reference_mismatches"] == 0
     info.update({"max_abs_diff_vs_scipy_m": diff_scipy, **ref})
 
-    methods: dict[str, Method] = {"kaicity": Method(k_near), "scipy": Method(lambda: scipy_nearest(G, nodes, R),
-                                                                               note="distances only")}
-    count_methods: dict[str, Method] = {"kaicity": Method(k_count)}
-    lin_methods: dict[str, Method] = {"kaicity": Method(lambda: A.facility_counts(city, radius_m=R,
-                                                                                    decay="linear"))}
-    exp_methods: dict[str, Method] = {"kaicity": Method(lambda: A.facility_counts(city, radius_m=R,
-                                                                                    decay="exponential"))}
-    total_methods: dict[str, Method] = {"kaicity": Method(k_total)}
+    serial = "one OpenMP thread"
+    methods: dict[str, Method] = {
+        "kaicity": Method(k_near), "kaicity_1t": Method(lambda: k_near(1), note=serial),
+        "scipy": Method(lambda: scipy_nearest(G, nodes, R), note="distances only, no facility ids"),
+    }
+    count_methods: dict[str, Method] = {"kaicity": Method(k_count),
+                                        "kaicity_1t": Method(lambda: k_count(1), note=serial)}
+    lin_methods: dict[str, Method] = {"kaicity": Method(lambda: k_count(None, "linear")),
+                                      "kaicity_1t": Method(lambda: k_count(1, "linear"), note=serial)}
+    exp_methods: dict[str, Method] = {"kaicity": Method(lambda: k_count(None, "exponential")),
+                                      "kaicity_1t": Method(lambda: k_count(1, "exponential"), note=serial)}
+    total_methods: dict[str, Method] = {"kaicity": Method(k_total),
+                                        "kaicity_1t": Method(lambda: k_total(1), note=serial)}
 
     # ---------------------------------------------------------------------- pandana
     prep = {}
@@ -309,6 +314,10 @@ def run_network(net, R: float, repeat: int, pandana, cityseer, results: Results)
         cq = tot["cityseer_query"]
         tot["cityseer"] = Timing([t + cs_prep for t in cq.times],
                                  note="network_structure_from_nx (timed once) + compute_accessibilities")
+    if pandana is not None:
+        one = tot["kaicity_1t"].median
+        info["one_thread_ratios"] = {"pandana": tot["pandana"].median / one,
+                                     "pandana_query": tot["pandana_query"].median / one}
     for case, (_, timings) in rows.items():
         row = results.add(case, net, n, timings, **(info if case == "total" else {}))
         if case == "total":
@@ -357,6 +366,10 @@ def main(argv: list[str] | None = None) -> int:
               f"vs pandana {i.get('max_abs_diff_vs_pandana_m', float('nan')):.3g} m, "
               f"{i.get('pandana_count_mismatch_cells', '-')} count cells differ; "
               f"vs cityseer {i.get('max_abs_diff_vs_cityseer_m', float('nan')):.3g} m")
+        if "one_thread_ratios" in i:
+            o = i["one_thread_ratios"]
+            print(f"  {'':<28} kaicity on one thread: pandana {o['pandana']:.1f}x, pandana query "
+                  f"{o['pandana_query']:.1f}x slower")
         if "pandana_prep_s" in i:
             p = i["pandana_prep_s"]
             print(f"  {'':<28} pandana prep: CH {p['ch']:.3f} s, precompute {p['precompute']:.3f} s, "
