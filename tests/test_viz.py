@@ -218,3 +218,68 @@ def test_page_displays_in_a_jupyter_kernel():
     outputs = nb.cells[0].outputs
     assert not [o for o in outputs if o.get("output_type") == "error"], outputs
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), outputs
+
+
+def test_offline_assets_link_major_versions_idempotently(tmp_path, capsys):
+    from kaicity.viz.assets import cdn_dir, ensure_offline_assets, main
+
+    assert ensure_offline_assets(tmp_path, quiet=True), "a prefix without solara-assets is a problem"
+    cdn = cdn_dir(tmp_path)
+    for d in ("requirejs@2.3.6", "@widgetti/solara-vuetify-app@10.1.1", "@widgetti/vue-grid-layout@2.3.13",
+              "vega@5.21.0", "vega@5.9.0", "vega-lite@5.2.0", "vega-embed@6.20.2"):
+        (cdn / d).mkdir(parents=True)
+    assert ensure_offline_assets(tmp_path, quiet=True) == []
+    assert os.readlink(cdn / "vega@5") == "vega@5.21.0"  # the newest bundled 5.x
+    assert (cdn / "vega-lite@5").resolve() == (cdn / "vega-lite@5.2.0").resolve()
+    capsys.readouterr()
+    assert main(["--quiet", "--prefix", str(tmp_path)]) == 0  # second run: nothing to do, nothing printed
+    assert capsys.readouterr() == ("", "")
+
+
+def test_viz_command_is_registered_and_rejects_a_missing_file(tmp_path, capsys):
+    from kaicity.cli import main
+    from kaicity.commands.viz import server_command, server_env
+
+    assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    cmd = server_command("127.0.0.1", 8765)
+    assert cmd[-5:] == ["127.0.0.1", "--port", "8765", "--production", "--no-open"]
+    assert cmd[cmd.index("run") + 1].endswith("kaicity/viz/app.py")
+    env = server_env(SMART, None, {"population.residents": 10})
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert json.loads(env["KAICITY_VIZ_OVERRIDES"]) == {"population.residents": 10}
+    assert "KAICITY_VIZ_COMPARE" not in env
+
+
+def test_travelling_residents_are_away_and_on_their_way():
+    from kaicity.categories import GROUP_CODE
+    from kaicity.viz.citymap import MapRenderer
+    from kaicity.viz.positions import PathCache, travelling_positions
+
+    viz = KaiCityViz(SMART, overrides=SMALL)
+    m = viz.models[0]
+    seen = 0
+    for _ in range(40):
+        viz.step()
+        straight = travelling_positions(m)
+        pop = m.population
+        # everyone drawn is away from home at this time
+        assert (pop.busy_until[straight.resident] > m.now).all()
+        assert len(np.unique(straight.resident)) == straight.n
+        assert (straight.elderly == (pop.group[straight.resident] == GROUP_CODE["elderly"])).all()
+        # straight lines: the point lies between the place and the home
+        g = m.city.walk
+        home = pop.home[straight.resident]
+        place = np.array([m.places[p].node for p in m.log.place[straight.trip]], dtype=int)
+        np.testing.assert_allclose(straight.x, g.x[place] + straight.frac * (g.x[home] - g.x[place]))
+        assert ((straight.frac >= 0) & (straight.frac <= 1)).all()
+        # along streets: same residents, inside the city's bounding box, at the place when frac == 0
+        streets = travelling_positions(m, paths=PathCache(g))
+        np.testing.assert_array_equal(streets.resident, straight.resident)
+        assert (streets.x >= g.x.min() - 1).all() and (streets.x <= g.x.max() + 1).all()
+        at_place = streets.frac == 0
+        np.testing.assert_allclose(streets.x[at_place], straight.x[at_place])
+        seen += straight.n
+    assert seen > 0, "nobody travelled between 08:00 and 08:40"
+    frame = MapRenderer(m).frame()
+    assert frame.ndim == 3 and frame.shape[2] == 3
