@@ -272,8 +272,14 @@ class DRTService(TransitService):
         per_1000 = _get(self.cfg, "virtual_stops_per_1000_people", None)
         people = self._people()
         if per_1000 is not None and people:
-            self.stops, self.stop_spacing_m = stops_for_count(drive, self.served_drive,
-                                                              round(people * float(per_1000) / 1000.0))
+            count = max(1, round(people * float(per_1000) / 1000.0))
+            homes = self._served_homes()
+            if homes is not None and len(homes[0]) > count:
+                # where people live: weighted k-means of the homes, snapped to served drive nodes
+                self.stops = np.unique(spread_depots(drive, self.served_drive, homes, count, self.rng))
+                self.stop_spacing_m = _mean_spacing(drive, self.stops)
+            else:
+                self.stops, self.stop_spacing_m = stops_for_count(drive, self.served_drive, count)
         else:
             self.stops = grid_stops(drive, self.served_drive, self.stop_spacing_m)
         stop_walk = city.drive_to_walk[self.stops]
@@ -281,18 +287,24 @@ class DRTService(TransitService):
         self.access_m = dist
         self.access_node = np.where(which >= 0, self.stops[np.maximum(which, 0)], -1).astype(np.int32)
 
+    def _served_homes(self, max_points: int = 20_000) -> tuple[np.ndarray, np.ndarray] | None:
+        """Coordinates of the homes in the served zones (a random sample of at most ``max_points``)."""
+        pop = getattr(self.model, "population", None)
+        if pop is None or not hasattr(pop, "home"):
+            return None
+        h = np.asarray(pop.home)
+        h = h[np.isin(self.city.walk.zone[h], self.zone_codes)]
+        if not len(h):
+            return None
+        if len(h) > max_points:
+            h = np.sort(self.rng.choice(h, max_points, replace=False))
+        return self.city.walk.x[h], self.city.walk.y[h]
+
     def _build_fleet(self, depots=None) -> None:
         g = self.graph
         V = self.n_vehicles
         if depots is None:
-            homes = None
-            pop = getattr(self.model, "population", None)
-            if pop is not None and hasattr(pop, "home"):
-                h = np.asarray(pop.home)
-                h = h[np.isin(self.city.walk.zone[h], self.zone_codes)]
-                if len(h):
-                    homes = (self.city.walk.x[h], self.city.walk.y[h])
-            depots = spread_depots(g, self.served_drive, homes, V, self.rng)
+            depots = spread_depots(g, self.served_drive, self._served_homes(), V, self.rng)
         depots = np.asarray(depots, dtype=np.int32)
         if depots.shape != (V,) or depots.min() < 0 or depots.max() >= g.n_nodes:
             raise SimulationError(f"DRT depots must be {V} drive-node indices, got {depots.tolist()[:10]}")
@@ -1165,6 +1177,17 @@ class DRTService(TransitService):
         plt.close(fig)
         names.append("drt_waits.png")
         return names
+
+
+def _mean_spacing(graph, nodes: np.ndarray) -> float:
+    """Mean distance (m) from each node to its nearest other node of ``nodes`` (straight line)."""
+    if len(nodes) < 2:
+        return math.nan
+    from scipy.spatial import cKDTree
+
+    xy = np.column_stack([graph.x[nodes], graph.y[nodes]])
+    dist, _ = cKDTree(xy).query(xy, k=2)
+    return float(dist[:, 1].mean())
 
 
 def _num(x) -> float | None:
