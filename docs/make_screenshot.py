@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: apt-get install -y chromium", file=sys.stderr)
         return 1
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # run the `finally` below (stop the server) when killed
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     viz_args = [args.scenario] + (["--compare", args.compare] if args.compare else [])
     for item in args.set:
         viz_args += ["--set", item]
