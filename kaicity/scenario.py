@@ -660,6 +660,9 @@ class RebalancingSection(_Model):
                              description="Time between rebalancing rounds")
     window_min: float = _f(60.0, setting=True, gt=0, le=1440, unit="min",
                            description="Demand forecast window")
+    cell_m: float = _f(1000.0, setting=True, gt=0, le=100_000, unit="m",
+                       description="Side of the square grid cells over which demand is forecast and idle "
+                                   "vehicles are spread")
 
 
 class DrtSection(_Model):
