@@ -14,8 +14,8 @@ import argparse
 import json
 import statistics
 import time
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 from kaicity.network.synthetic import synthetic_city
 
