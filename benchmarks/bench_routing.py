@@ -38,7 +38,8 @@ for every method):
     scipy: full searches from the origins, 100 per call, columns picked; igraph:
     ``distances(source, target)``; networkx: one search per origin (subset, scaled).
 
-networkx is skipped above 50,000 nodes.  Every method gets one untimed warm-up call;
+kaicity runs with its default ``threads=None`` (up to all OpenMP threads, one thread for
+jobs too small to gain from more).  networkx is skipped above 50,000 nodes.  Every method gets one untimed warm-up call;
 times are medians of round-robin repeats (see ``_common.py``).  Targets checked: kaicity
 at least 2x faster than scipy and 50x faster than networkx on ``one_to_all`` and
 ``bounded_1000`` on every network, and a ``bounded_1000`` result whose memory is
@@ -164,9 +165,9 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
 
     # 1,000 bounded searches (1.2 km)
     src = rng.integers(0, n, N_BOUNDED)
-    sparse = routing.bounded_times(walk, src, lim, threads=threads)
+    sparse = routing.bounded_times(walk, src, lim)
     methods = {
-        "kaicity": lambda: routing.bounded_times(walk, src, lim, threads=threads),
+        "kaicity": lambda: routing.bounded_times(walk, src, lim),
         "scipy": lambda: [dijkstra(A, directed=True, indices=c, limit=lim) for c in chunks(src, SCIPY_CHUNK)],
     }
     if Gi is not None:
@@ -200,7 +201,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
     size = max(1, n // 100)
     sets = [rng.choice(n, size=size, replace=False) for _ in range(N_CATEGORIES)]
     methods = {
-        "kaicity": lambda: routing.nearest_many(walk, sets, threads=threads),
+        "kaicity": lambda: routing.nearest_many(walk, sets),
         "scipy": lambda: [dijkstra(A, directed=True, indices=s, min_only=True, return_predecessors=True)
                           for s in sets],
     }
@@ -228,7 +229,7 @@ def drive_matrix(net: Network, drive, results: Results, repeat: int, peers: dict
     org = rng.choice(nd, size=N_MATRIX, replace=nd < N_MATRIX)
     dst = rng.choice(nd, size=N_MATRIX, replace=nd < N_MATRIX)
     methods = {
-        "kaicity": lambda: routing.time_matrix(drive, org, dst, threads=threads),
+        "kaicity": lambda: routing.time_matrix(drive, org, dst),
         "scipy": lambda: [dijkstra(Ad, directed=True, indices=c)[:, dst] for c in chunks(org, SCIPY_CHUNK)],
     }
     Gdi = igraph_graph(ig, drive)

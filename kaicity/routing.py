@@ -322,6 +322,13 @@ def _threads(threads: int | None) -> tuple[int, float]:
     return (int(threads) if _OPENMP else 1), 0.0
 
 
+def _locality_order(nodes: np.ndarray) -> np.ndarray | None:
+    """Order in which to run searches from ``nodes``: by node index, so that consecutive
+    searches start near each other and find the graph already in cache (results do not
+    depend on it)."""
+    return np.argsort(nodes, kind="stable").astype(np.intp) if len(nodes) > 1 else None
+
+
 class _WorkspaceLoan:
     """Borrow per-thread work arrays from a pool kept on the graph (O(n) set-up once per graph).
 
@@ -387,7 +394,8 @@ def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, l
     nt, min_par = _threads(threads)
     out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
     with _WorkspaceLoan(graph, n, nt) as work:
-        _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.perm)
+        _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.perm,
+                              _locality_order(src))
     return out
 
 
@@ -425,7 +433,8 @@ def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit
     src = g.inside(_nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources"))
     nt, min_par = _threads(threads)
     with _WorkspaceLoan(graph, n, nt) as work:
-        ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, lim, work, nt, min_par)
+        ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, lim, work, nt, min_par,
+                                                   _locality_order(src))
     return SparseTimes(indptr=ptr, nodes=g.outside(nodes), times=times, n_nodes=n)
 
 
@@ -543,7 +552,7 @@ def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations:
         n_unique = int(is_target.sum())
         with _WorkspaceLoan(graph, n, nt) as work:
             _dijkstra.target_times(g.indptr, g.indices, g.weights, org, dst, is_target, n_unique, lim, out,
-                                   work, nt, min_par)
+                                   work, nt, min_par, _locality_order(org))
     return out
 
 
@@ -579,8 +588,9 @@ def shortest_paths(graph: Graph, sources: Sequence[int] | np.ndarray, targets: S
     if not len(src):
         return []
     with _WorkspaceLoan(graph, n, nt) as work:
-        ptr, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, g.inside(src), g.inside(tgt), work, nt,
-                                     min_par)
+        src = g.inside(src)
+        ptr, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, src, g.inside(tgt), work, nt, min_par,
+                                     _locality_order(src))
     return np.split(g.outside(nodes), ptr[1:-1])
 
 

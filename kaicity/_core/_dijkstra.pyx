@@ -2,10 +2,10 @@
 """Exact shortest-path kernels on CSR arrays (indexed-heap Dijkstra, OpenMP over searches).
 
 Arrays only: ``indptr``/``indices`` int32 (a valid CSR structure, indices in range),
-``weights`` float64 (>= 0 or +inf, never NaN or -0.0 issues: ``+0.0`` and ``-0.0`` are
-both zero), node and source indices int32 in range, outputs C-contiguous with the right
-shapes.  :mod:`kaicity.routing` checks all of that and allocates the outputs; nothing
-here raises for bad input.
+``weights`` float64 ``>= 0`` (``+inf`` acts as a missing edge; never NaN), node and source
+indices int32 in range, outputs C-contiguous with the right shapes.
+:mod:`kaicity.routing` checks all of that and allocates the outputs; nothing here
+raises for bad input.
 
 Every kernel that runs many independent searches spreads them over OpenMP threads
 (``prange``, dynamic schedule), each with its own :class:`Workspaces` slot.  A search
@@ -388,13 +388,16 @@ cdef void outbufs_free(OutBuf* bufs, int count) noexcept nogil:
 ctypedef void (*task_fn)(void* ctx, Py_ssize_t i, int tid) noexcept nogil
 
 
-cdef int _drive(task_fn fn, void* ctx, Py_ssize_t k, int nt, double min_parallel_s) except -1:
+cdef int _drive(task_fn fn, void* ctx, Py_ssize_t k, int nt, double min_parallel_s,
+                const Py_ssize_t* order=NULL) except -1:
     """Run tasks ``0..k-1`` on up to ``nt`` threads; returns the thread count used.
 
-    With ``min_parallel_s > 0`` the first tasks (1/16th, at least one) run serially as a
-    probe, and threads are used for the rest only when it would take longer than
-    ``min_parallel_s`` serially: waking idle OpenMP threads costs microseconds on a quiet
-    machine but milliseconds on a busy one, more than a small job takes.
+    ``order`` (optional) is the sequence in which tasks are started, e.g. sources sorted
+    by node index, so that consecutive searches reuse each other's cached graph regions;
+    it does not change any result.  With ``min_parallel_s > 0`` the first tasks (1/16th,
+    at least one) run serially as a probe, and threads are used for the rest only when it
+    would take longer than ``min_parallel_s`` serially: waking idle OpenMP threads costs
+    microseconds on a quiet machine but milliseconds on a busy one, more than a small job.
     """
     cdef Py_ssize_t i
     cdef Py_ssize_t k0 = 0
@@ -409,20 +412,28 @@ cdef int _drive(task_fn fn, void* ctx, Py_ssize_t k, int nt, double min_parallel
         t0 = _perf_counter()
         with nogil:
             for i in range(k0):
-                fn(ctx, i, 0)
+                fn(ctx, order[i] if order != NULL else i, 0)
         estimate = (_perf_counter() - t0) / k0 * (k - k0)
         if estimate < min_parallel_s:
             nt = 1
     if nt <= 1:
         with nogil:
             for i in range(k0, k):
-                fn(ctx, i, 0)
+                fn(ctx, order[i] if order != NULL else i, 0)
         return 1
     with nogil, parallel(num_threads=nt):
         tid = threadid()
         for i in prange(k0, k, schedule="dynamic"):
-            fn(ctx, i, tid)
+            fn(ctx, order[i] if order != NULL else i, tid)
     return nt
+
+
+cdef inline const Py_ssize_t* _order_ptr(const Py_ssize_t[::1] order, Py_ssize_t k) except? NULL:
+    if order is None:
+        return NULL
+    if order.shape[0] != k:
+        raise ValueError(f"order has {order.shape[0]} entries, expected {k}")
+    return &order[0] if k > 0 else NULL
 
 
 cdef int _threads(int requested, Workspaces work) noexcept:
@@ -520,13 +531,14 @@ cdef void _dense_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
 def dense_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                 const index_t[::1] sources, weight_t limit, weight_t[:, ::1] out,
                 index_t[:, ::1] pred, Workspaces work, int num_threads=1, double min_parallel_s=0.0,
-                const index_t[::1] perm=None):
+                const index_t[::1] perm=None, const Py_ssize_t[::1] order=None):
     """Times from ``sources[i]`` to every node into ``out[i, :]`` (INF beyond ``limit``).
 
     ``pred`` is None or has the shape of ``out``: it receives the predecessor of each
     reached node on the search tree (NO_NODE for the source and unreached nodes).
     ``perm`` (optional, not with ``pred``): the graph is a relabelled copy whose node ``u``
-    is column ``perm[u]`` of the output.  Returns the number of threads used.
+    is column ``perm[u]`` of the output.  ``order``: optional order in which to start the
+    searches (see ``_drive``).  Returns the number of threads used.
     """
     cdef DenseCtx c
     cdef Py_ssize_t k = sources.shape[0]
@@ -541,7 +553,7 @@ def dense_times(const index_t[::1] indptr, const index_t[::1] indices, const wei
     c.out = &out[0, 0]
     c.pred = &pred[0, 0] if pred is not None else NULL
     c.wss = work.ws
-    return _drive(_dense_task, &c, k, _threads(num_threads, work), min_parallel_s)
+    return _drive(_dense_task, &c, k, _threads(num_threads, work), min_parallel_s, _order_ptr(order, k))
 
 
 def dense_time(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
@@ -618,7 +630,7 @@ cdef void _path_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
 
 
 cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, int num_threads,
-                          double min_parallel_s, bint with_times, str what):
+                          double min_parallel_s, bint with_times, str what, const Py_ssize_t* order):
     """Run per-thread-buffered tasks, then gather their segments in task order."""
     cdef int nt = _threads(num_threads, work)
     cdef int failed = 0
@@ -639,7 +651,7 @@ cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, 
             c.offset = &offset[0]
             c.count = &count[0]
             c.failed = &failed
-            _drive(fn, c, k, nt, min_parallel_s)
+            _drive(fn, c, k, nt, min_parallel_s, order)
         if failed:
             raise MemoryError(f"kaicity routing: out of memory while storing {what}")
         return _gather(bufs, k, owner, offset, count, with_times)
@@ -649,7 +661,7 @@ cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, 
 
 def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                  const index_t[::1] sources, weight_t limit, Workspaces work, int num_threads=1,
-                 double min_parallel_s=0.0):
+                 double min_parallel_s=0.0, const Py_ssize_t[::1] order=None):
     """Bounded searches, result as CSR arrays ``(indptr int64, nodes int32, times float64)``.
 
     Row ``i`` lists the nodes within ``limit`` of ``sources[i]`` in settling order
@@ -661,12 +673,12 @@ def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const we
     c.targets = NULL
     c.limit = limit
     return _run_buffered(_sparse_task, &c, sources.shape[0], work, num_threads, min_parallel_s, True,
-                         "bounded search results")
+                         "bounded search results", _order_ptr(order, sources.shape[0]))
 
 
 def paths(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
           const index_t[::1] sources, const index_t[::1] targets, Workspaces work, int num_threads=1,
-          double min_parallel_s=0.0):
+          double min_parallel_s=0.0, const Py_ssize_t[::1] order=None):
     """Shortest paths ``sources[i] -> targets[i]`` as CSR arrays ``(indptr int64, nodes int32)``.
 
     Row ``i`` is the node sequence from source to target (empty when unreachable); each
@@ -678,7 +690,7 @@ def paths(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[
     c.targets = &targets[0] if targets.shape[0] > 0 else NULL
     c.limit = INF
     indptr_out, nodes, _ = _run_buffered(_path_task, &c, sources.shape[0], work, num_threads,
-                                         min_parallel_s, False, "paths")
+                                         min_parallel_s, False, "paths", _order_ptr(order, sources.shape[0]))
     return indptr_out, nodes
 
 
@@ -709,7 +721,8 @@ cdef void _targets_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
 def target_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                  const index_t[::1] sources, const index_t[::1] targets,
                  const unsigned char[::1] is_target, index_t n_unique, weight_t limit,
-                 weight_t[:, ::1] out, Workspaces work, int num_threads=1, double min_parallel_s=0.0):
+                 weight_t[:, ::1] out, Workspaces work, int num_threads=1, double min_parallel_s=0.0,
+                 const Py_ssize_t[::1] order=None):
     """``out[i, j]`` = time from ``sources[i]`` to ``targets[j]``; each search stops once
     the ``n_unique`` distinct target nodes (flagged in ``is_target``) are settled."""
     cdef TargetCtx c
@@ -725,7 +738,7 @@ def target_times(const index_t[::1] indptr, const index_t[::1] indices, const we
     c.limit = limit
     c.out = &out[0, 0]
     c.wss = work.ws
-    return _drive(_targets_task, &c, k, _threads(num_threads, work), min_parallel_s)
+    return _drive(_targets_task, &c, k, _threads(num_threads, work), min_parallel_s, _order_ptr(order, k))
 
 
 cdef struct NearestCtx:
