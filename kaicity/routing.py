@@ -432,6 +432,11 @@ def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit
         raise RoutingError("bounded_times needs a finite limit; use shortest_times for full searches")
     src = g.inside(_nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources"))
     nt, min_par = _threads(threads)
+    if len(src) == 1:
+        with _WorkspaceLoan(graph, n, 1) as work:
+            nodes, times = _dijkstra.sparse_time(g.indptr, g.indices, g.weights, int(src[0]), lim, work)
+        ptr = np.array([0, len(nodes)], dtype=np.int64)
+        return SparseTimes(indptr=ptr, nodes=g.outside(nodes), times=times, n_nodes=n)
     with _WorkspaceLoan(graph, n, nt) as work:
         ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, lim, work, nt, min_par,
                                                    _locality_order(src))

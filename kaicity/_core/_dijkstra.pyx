@@ -676,6 +676,25 @@ def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const we
                          "bounded search results", _order_ptr(order, sources.shape[0]))
 
 
+def sparse_time(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                index_t source, weight_t limit, Workspaces work):
+    """One bounded search: ``(nodes int32, times float64)`` in settling order (serial fast path)."""
+    cdef Workspace* ws = &work.ws[0]
+    cdef index_t r, j
+    with nogil:
+        r = search_bounded(&indptr[0], &indices[0], &weights[0], source, limit, ws)
+    nodes = np.empty(r, dtype=np.int32)
+    times = np.empty(r, dtype=np.float64)
+    cdef index_t[::1] nv = nodes
+    cdef weight_t[::1] tv = times
+    with nogil:
+        for j in range(r):
+            nv[j] = ws.touched[j]
+            tv[j] = ws.dist[ws.touched[j]]
+        ws_reset(ws)
+    return nodes, times
+
+
 def paths(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
           const index_t[::1] sources, const index_t[::1] targets, Workspaces work, int num_threads=1,
           double min_parallel_s=0.0, const Py_ssize_t[::1] order=None):
