@@ -15,9 +15,11 @@ A benchmark script builds its cases on top of this module::
 
 Timing: every method gets one untimed warm-up call, then ``repeat`` timed calls run
 round-robin across methods (so a burst of load from other processes hits all methods
-alike) and the **median** is reported.  A method whose single call exceeds a time budget
-is repeated fewer times (at least once).  Methods that run many independent searches
-may be timed on a subset of them and scaled linearly (``scale``); the JSON records it.
+alike) and the **median** wall time is reported (the JSON also has the median process
+CPU time, which shows how much a busy machine stretched the wall times).  A method
+whose single call exceeds a time budget is repeated fewer times (at least once).
+Methods that run many independent searches may be timed on a subset of them and scaled
+linearly (``scale``); the JSON records it.
 """
 
 from __future__ import annotations
@@ -125,6 +127,7 @@ class Timing:
     scale: float = 1.0
     note: str = ""
     extra: dict = field(default_factory=dict)
+    cpu_times: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -168,9 +171,11 @@ def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, bud
         for k, m in ms.items():
             if out[k].times and sum(out[k].times) > budget_s:
                 continue
+            c0 = time.process_time()
             t0 = time.perf_counter()
             m.fn()
             out[k].times.append(time.perf_counter() - t0)
+            out[k].cpu_times.append(time.process_time() - c0)
     return out
 
 
@@ -281,6 +286,8 @@ class Results:
             for m, t in row.timings.items():
                 methods[m] = {
                     "median_s": t.median,
+                    # process CPU time (all threads): shows how much a busy machine slowed a run
+                    "median_cpu_s": statistics.median(t.cpu_times) * t.scale if t.cpu_times else None,
                     "runs": len(t.times),
                     "times_s": [x * t.scale for x in t.times],
                     f"ratio_to_{self.baseline}": self.ratio(row, m),

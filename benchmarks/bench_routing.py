@@ -182,7 +182,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
                      for s in src[:k]], scale=N_BOUNDED / k)
     dense_bytes = N_BOUNDED * n * 8
     workspace_bytes = 36 * n * threads
-    row = results.add("bounded_1000", net, n, measure(methods, max(3, repeat // 2)),
+    row = results.add("bounded_1000", net, n, measure(methods, repeat),
                       result_bytes=sparse.nbytes, dense_result_bytes=dense_bytes,
                       workspace_bytes=workspace_bytes, reached_per_source=sparse.nnz / N_BOUNDED)
     results.check(row, "scipy", 2.0, "kaicity >= 2x scipy")
@@ -251,7 +251,7 @@ def drive_matrix(net: Network, drive, results: Results, repeat: int, peers: dict
             return out
 
         methods["networkx"] = Method(nx_matrix, scale=N_MATRIX / k)
-    results.add("matrix_500", net.name + " (drive)", nd, measure(methods, max(3, repeat // 2)))
+    results.add("matrix_500", net.name + " (drive)", nd, measure(methods, repeat))
 
 
 def main(argv: list[str] | None = None) -> int:
