@@ -48,7 +48,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 from kaicity._core import _dijkstra
 from kaicity._core._info import max_threads, openmp_enabled
 from kaicity._core.constants import INDEX_DTYPE, NO_NODE, WEIGHT_DTYPE
-from kaicity.errors import RoutingError
+from kaicity.errors import KaicityError, RoutingError
 from kaicity.network.graph import Graph
 
 __all__ = [
@@ -173,7 +173,11 @@ def _csr(graph: Graph, reverse: bool = False) -> _Prepared:
     if reverse:
         if not hasattr(graph, "transpose"):
             raise RoutingError(f"reverse=True needs a Graph with transpose(), got {type(graph).__name__}")
-        graph = graph.transpose()
+        _csr(graph)  # bad input is reported on the graph as given, not on its transpose
+        try:
+            graph = graph.transpose()
+        except KaicityError as exc:
+            raise RoutingError(f"cannot reverse the graph: {exc}") from exc
     cache = getattr(graph, "_cache", None)
     if isinstance(cache, dict):
         hit = cache.get(_CHECKED_KEY)

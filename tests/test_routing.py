@@ -338,6 +338,8 @@ def test_bad_weights(weights) -> None:
         routing.shortest_times(g, 0)
     with pytest.raises(RoutingError):
         routing.nearest(g, [0])
+    with pytest.raises(RoutingError, match="weights"):
+        routing.shortest_times(g, [0], reverse=True)
 
 
 def test_bad_csr_structure() -> None:
