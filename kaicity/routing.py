@@ -32,6 +32,20 @@ fewer searches (same times up to the last bit: the costs are added in the other 
 Bad input raises :class:`~kaicity.errors.RoutingError`: negative or NaN edge costs, a
 malformed CSR structure, node indices that are out of range or not integers, a negative
 or NaN ``limit``, arrays of different lengths.
+
+Example::
+
+    from kaicity import routing
+    from kaicity.network import load_city
+
+    city = load_city("synthetic:n=5000,seed=1")
+    metres = routing.shortest_times(city.walk, 0)                  # to every walk node
+    walk15 = routing.bounded_times(city.walk, [0, 10, 20], 1200.0)  # 15 minutes of walking
+    times, which = routing.nearest(city.walk, city.facilities["node"].to_numpy())
+    pickup = int(city.walk_to_drive[42])
+    reach = routing.bounded_times(city.drive, pickup, 600.0, reverse=True)  # <= 10 min away
+    seconds = routing.time_matrix(city.drive, [1, 2, 3], [4, 5])
+    path = routing.shortest_path(city.drive, 1, 5)
 """
 
 from __future__ import annotations
