@@ -15,8 +15,10 @@ A benchmark script builds its cases on top of this module::
 
 Timing: every method gets one untimed warm-up call, then ``repeat`` timed calls run
 round-robin across methods (so a burst of load from other processes hits all methods
-alike) and the **median** wall time is reported (the JSON also has the median process
-CPU time, which shows how much a busy machine stretched the wall times).  A method
+alike) and the **median** wall time is reported (the JSON also has the minimum and the
+median process CPU time, which show how much a busy machine stretched the wall times).
+Each timed call starts right after ``os.sched_yield()``, so short calls are rarely cut by
+the scheduler when other processes compete for the cores.  A method
 whose single call exceeds a time budget is repeated fewer times (at least once).
 Methods that run many independent searches may be timed on a subset of them and scaled
 linearly (``scale``); the JSON records it.
@@ -144,6 +146,13 @@ class Method:
     note: str = ""
 
 
+def _yield_cpu() -> None:
+    """Give up the CPU before a timed call, so that on a busy machine a short call starts
+    with a fresh scheduler time slice instead of being preempted half-way at random."""
+    if hasattr(os, "sched_yield"):
+        os.sched_yield()
+
+
 def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, budget_s: float = 20.0,
             warmup: bool = True) -> dict[str, Timing]:
     """Median-of-``repeat`` timings of several methods, run round-robin.
@@ -171,6 +180,7 @@ def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, bud
         for k, m in ms.items():
             if out[k].times and sum(out[k].times) > budget_s:
                 continue
+            _yield_cpu()
             c0 = time.process_time()
             t0 = time.perf_counter()
             m.fn()
@@ -286,6 +296,7 @@ class Results:
             for m, t in row.timings.items():
                 methods[m] = {
                     "median_s": t.median,
+                    "min_s": min(t.times) * t.scale if t.times else None,
                     # process CPU time (all threads): shows how much a busy machine slowed a run
                     "median_cpu_s": statistics.median(t.cpu_times) * t.scale if t.cpu_times else None,
                     "runs": len(t.times),
