@@ -258,7 +258,7 @@ def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
 
 
 def test_dispatch_searches_match_routing():
-    from kaicity._core._dispatch import Searcher
+    from kaicity._core._dispatch import Searcher, path_down
 
     from kaicity import routing
     from kaicity.network import load_city
@@ -283,3 +283,13 @@ def test_dispatch_searches_match_routing():
         best = {int(t): max(limits[targets == t]) for t in targets}
         expected = [full[t] if full[t] <= best[int(t)] else np.inf for t in targets]
         assert vals.tolist() == expected
+        # a path read off the reverse row of its target is a shortest path
+        to_s = routing.shortest_times(g, s, reverse=True, threads=1)
+        a = int(rng.integers(g.n_nodes))
+        buf = np.empty(g.n_nodes, dtype=np.int32)
+        k = path_down(g.indptr, g.indices, g.weights, to_s, a, s, buf)
+        path = buf[:k]
+        assert path[0] == a and path[-1] == s
+        cost = sum(g.weights[g.indptr[u] + int(np.flatnonzero(g.indices[g.indptr[u]:g.indptr[u + 1]] == w)[0])]
+                   for u, w in zip(path[:-1], path[1:], strict=True))
+        assert cost == pytest.approx(to_s[a], abs=1e-9)

@@ -448,3 +448,34 @@ cdef class Searcher:
         free(lim)
         free(done)
         return settled
+
+
+def path_down(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+              const weight_t[::1] to_target, index_t source, index_t target, index_t[::1] out):
+    """A shortest path ``source -> target`` read off exact times to ``target`` (a reverse search row).
+
+    From each node it takes the first out-edge ``(u, w)`` with ``to_target[w] + weight ==
+    to_target[u]``, an edge of the reverse search's tree, so the path's edge costs add up
+    to ``to_target[source]``.  Writes the nodes into ``out`` (size n) and returns their
+    number, or -1 when ``target`` cannot be reached that way.
+    """
+    cdef Py_ssize_t n = out.shape[0], k = 0
+    cdef index_t u = source, w, e, nxt
+    cdef weight_t here
+    if to_target[source] == INF:
+        return -1
+    out[0] = u
+    while u != target:
+        here = to_target[u]
+        nxt = NO_NODE
+        for e in range(indptr[u], indptr[u + 1]):
+            w = indices[e]
+            if to_target[w] + weights[e] == here:
+                nxt = w
+                break
+        k += 1
+        if nxt == NO_NODE or k >= n:
+            return -1
+        u = nxt
+        out[k] = u
+    return k + 1

@@ -214,6 +214,7 @@ class DRTService(TransitService):
         self._td = np.full(g.n_nodes, np.inf)
         self._fd = np.full(g.n_nodes, np.inf)
         self._reached = np.empty(g.n_nodes, dtype=np.int32)
+        self._path_buf = np.empty(g.n_nodes, dtype=np.int32)
         self._dirty: list[tuple[np.ndarray, np.ndarray]] = []
         self._row_budget = max(8, int(row_cache_mb * 1e6 / (8.0 * max(g.n_nodes, 1))))
         self._quote_cache: tuple | None = None
@@ -371,7 +372,14 @@ class DRTService(TransitService):
         g = self.graph
         if source == target:
             return np.array([source], dtype=np.int32), np.zeros(1), np.zeros(1)
-        nodes = np.asarray(routing.shortest_path(g, int(source), int(target)), dtype=np.int32)
+        row = self._rows.get((int(target), True))
+        nodes = None
+        if row is not None:   # follow the cached reverse search tree of the target
+            k = _dispatch.path_down(g.indptr, g.indices, g.weights, row, int(source), int(target), self._path_buf)
+            if k > 0:
+                nodes = self._path_buf[:k].copy()
+        if nodes is None:
+            nodes = np.asarray(routing.shortest_path(g, int(source), int(target)), dtype=np.int32)
         if len(nodes) == 0:
             raise SimulationError(f"DRT: drive node {target} cannot be reached from {source}")
         cum_t = np.empty(len(nodes))
@@ -649,8 +657,11 @@ class DRTService(TransitService):
             "stop_ride": (rid, rid),
         }
         for name, (a, b) in values.items():
-            arr = getattr(self, name)
-            arr[v, :K + 2] = np.insert(arr[v, :K], [i, j], [a, b])
+            row = getattr(self, name)[v]
+            row[j + 2:K + 2] = row[j:K]       # stops after the drop-off move two slots
+            row[i + 1:j + 1] = row[i:j]       # stops between pickup and drop-off move one
+            row[i] = a
+            row[j + 1] = b
         to_pick, after_pick, to_drop, after_drop = plan.legs
         leg = self.stop_leg
         leg[v, i] = to_pick
@@ -977,7 +988,21 @@ class DRTService(TransitService):
             return
         slot_nodes = np.array([self._cell_node(int(c)) for c in slots], dtype=np.int32)
         origins = np.array([veh.node for veh in movers], dtype=np.int32)
-        cost = routing.time_matrix(self.graph, origins, slot_nodes, threads=1)
+        cost = np.empty((len(origins), len(slot_nodes)))
+        todo = []
+        for c, node in enumerate(slot_nodes.tolist()):
+            row = self._rows.get((node, True))
+            if row is not None:
+                cost[:, c] = row[origins]
+            else:
+                todo.append(c)
+        if todo:   # one search per slot (reverse) or per vehicle, whichever is fewer
+            limit = self.reb_window_s
+            if len(todo) <= len(origins):
+                cost[:, todo] = routing.time_matrix(self.graph.transpose(), slot_nodes[todo], origins, limit=limit,
+                                                    threads=1).T
+            else:
+                cost[:, todo] = routing.time_matrix(self.graph, origins, slot_nodes[todo], limit=limit, threads=1)
         cost = np.where(np.isfinite(cost), cost, 1e12)
         rows, cols = linear_sum_assignment(cost)
         for r, c in zip(rows, cols, strict=True):
