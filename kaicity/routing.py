@@ -85,7 +85,7 @@ _POOL_KEY = "routing.workspaces"
 
 
 # ------------------------------------------------------------------------------ results
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SparseTimes:
     """Times of many bounded searches, as CSR-like arrays (memory O(nodes reached)).
 
@@ -149,14 +149,14 @@ class SparseTimes:
 #: memory (more than :data:`LAYOUT_MAX_FAR` of the edges join nodes more than 4096 indices
 #: apart, typical of OSM id order) are searched on a relabelled copy whose node order
 #: follows the streets (reverse Cuthill-McKee); results are mapped back to the graph's own
-#: node indices.  On a 200k-node city in random order this makes searches ~1.6x faster;
+#: node indices.  On a 200k-node city in random order this made searches ~1.2x faster;
 #: an already local order (e.g. the synthetic city's) is kept, as the mapping costs more
 #: than it saves there, and so are graphs below ~100k nodes, whose arrays stay in cache.
 LAYOUT_MIN_NODES = 100_000
 LAYOUT_MAX_FAR = 0.2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Prepared:
     """Validated CSR arrays, possibly relabelled; ``perm[i]`` is internal node i's original index."""
 
