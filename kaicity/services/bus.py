@@ -169,9 +169,9 @@ class BusNetwork(TransitService):
         hours = tuple(float(h) for h in cfg.service_hours)
         headways = {"urban": float(cfg.urban_headway_min) * 60.0, "rural": float(cfg.rural_headway_min) * 60.0}
         self.patterns: list[Pattern] = []
-        for name, kind, a, b, headway_s in self._line_ends(cfg, headways):
-            for suffix, (s, t) in (("", (a, b)), ("r", (b, a))):
-                pat = self._make_pattern(f"{name}{suffix}", kind, s, t, spacing, headway_s)
+        for name, kind, waypoints, headway_s, given in self._lines(cfg, headways):
+            for suffix, way in (("", waypoints), ("r", waypoints[::-1])):
+                pat = self._make_pattern(f"{name}{suffix}", kind, way, None if given else spacing, headway_s)
                 if pat is not None:
                     self._schedule(pat, hours)
                     self.patterns.append(pat)
@@ -184,28 +184,46 @@ class BusNetwork(TransitService):
         self._access_ready = False
 
     # ----------------------------------------------------------- building
-    def _line_ends(self, cfg, headways: dict[str, float]) -> list[tuple[str, str, int, int, float]]:
-        """``(name, kind, first drive node, last drive node, headway s)`` of every line."""
+    def _lines(self, cfg, headways: dict[str, float]) -> list[tuple[str, str, list[int], float, bool]]:
+        """``(name, kind, drive-node waypoints, headway s, stops given)`` of every line.
+
+        Auto lines have two waypoints (hub and end) and stops spaced by zone; given lines
+        stop exactly at their (snapped) stops, in order.
+        """
         if cfg.lines == "auto":
-            return [(name, kind, a, b, headways[kind]) for name, kind, a, b in auto_lines(self.city, int(cfg.n_lines))]
+            return [(name, kind, [a, b], headways[kind], False)
+                    for name, kind, a, b in auto_lines(self.city, int(cfg.n_lines))]
         from kaicity.network.snapping import snap_lonlat
 
-        ends = []
+        lines = []
         for i, line in enumerate(cfg.lines):
             stops = np.asarray(by_key(line, "stops"), dtype=float)
             nodes, _ = snap_lonlat(self.city.drive, stops[:, 0], stops[:, 1])
             kind = "rural" if self.city.drive.zone[nodes].max() == ZONE_CODE["rural"] else "urban"
             name = str(by_key(line, "name") or f"L{i + 1}")
-            ends.append((name, kind, int(nodes[0]), int(nodes[-1]), float(by_key(line, "headway_min")) * 60.0))
-        return ends
+            lines.append((name, kind, [int(n) for n in nodes], float(by_key(line, "headway_min")) * 60.0, True))
+        return lines
 
-    def _make_pattern(self, name, kind, source, target, spacing, headway_s) -> Pattern | None:
+    def _make_pattern(self, name: str, kind: str, waypoints: list[int], spacing: dict[str, float] | None,
+                      headway_s: float) -> Pattern | None:
+        """Drive through ``waypoints`` in order; stops every ``spacing`` (by zone) or at the waypoints."""
         g = self.city.drive
-        path = np.asarray(routing.shortest_path(g, source, target), dtype=np.int32)
+        path: list[int] = [waypoints[0]]
+        positions = [0]
+        for a, b in zip(waypoints[:-1], waypoints[1:], strict=True):
+            if a == b:
+                continue
+            leg = routing.shortest_path(g, a, b)
+            if not leg:
+                return None  # a given stop cannot be reached in this direction
+            path.extend(leg[1:])
+            positions.append(len(path) - 1)
+        path = np.asarray(path, dtype=np.int32)
         if len(path) < 2:
             return None
         costs, lengths = edge_costs_along(g, path)
-        positions = place_stops(path, lengths, g.zone, spacing)
+        if spacing is not None:
+            positions = place_stops(path, lengths, g.zone, spacing)
         times = np.concatenate([[0.0], np.cumsum(costs)])
         # each intermediate stop adds a dwell to everything after it
         dwell = np.zeros(len(path))
