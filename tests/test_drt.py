@@ -276,3 +276,32 @@ def test_rebalancing_shortens_waits_when_demand_has_a_predictable_peak():
     assert on["rejected"] <= off["rejected"]
     assert off["rebalancing_km"] == 0.0 < on["rebalancing_km"] <= on["empty_km"] + 1e-9
     assert on["rebalancing_moves"] > 0
+
+
+def test_two_days_vans_go_home_at_night_and_serve_again(synthetic):
+    svc = DRTService(mesa.Model(seed=0), synthetic,
+                     drt_config(vehicles=4, service_hours=[7, 20],
+                                rebalancing={"enabled": True, "interval_min": 20, "window_min": 60}),
+                     horizon_s=2 * 86_400.0, start_hour=0.0, rng=np.random.default_rng(0), trace=True)
+    day1 = random_requests(synthetic, 80, 7 * 3600, 19 * 3600, seed=8)
+    day2 = [TripRequest(r.trip_id + 1000, r.resident, r.origin, r.destination, r.time + 86_400.0, r.walk_speed,
+                        r.max_walk_m) for r in random_requests(synthetic, 80, 7 * 3600, 19 * 3600, seed=9)]
+    night = [TripRequest(5000, 0, 1, 2, 23 * 3600.0, 1.2, 1500.0)]
+    reqs = sorted(day1 + night + day2, key=lambda r: r.time)
+    bookings, arrivals = simulate(svc, reqs, 2 * 86_400.0)
+    assert bookings[5000].reason == "outside_hours"
+    del bookings[5000]
+    check_invariants(svc, bookings, arrivals)
+    # every van is back at its depot before the second day starts, and drove again on day 2
+    for v, veh in enumerate(svc.vehicles):
+        pieces = [(n, t) for (vv, n, t, _l, _p) in svc.trace if vv == v]
+        nodes = np.concatenate([n for n, _ in pieces])
+        times = np.concatenate([t for _, t in pieces])
+        before = times <= 86_400.0 + 7 * 3600
+        assert nodes[before][-1] == veh.depot
+        assert (times > 86_400.0 + 7 * 3600).any()
+        assert all(stop["deadline"] >= stop["arrive"] for stop in veh.schedule)
+    k = svc.kpis()
+    assert k["vehicle_hours"] == pytest.approx(4 * 13 * 2)
+    assert k["depot_km"] > 0
+    assert svc.forecast(86_400.0 + 8 * 3600).sum() > 0

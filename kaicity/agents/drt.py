@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from kaicity.errors import SimulationError
+
 #: Purposes of a leg: to the next stop of the schedule, rebalancing, back to the depot.
 STOP, RELOCATE, DEPOT = 0, 1, 2
 
@@ -116,6 +118,16 @@ class DRTVehicle(mesa.Agent):
         """True while driving an empty rebalancing or depot leg."""
         return self.leg is not None and self.leg.purpose != STOP
 
+    @property
+    def schedule(self) -> list[dict]:
+        """The stops still to serve, in order: node, ``"pickup"``/``"dropoff"``, ride id, planned
+        arrival and deadline (s)."""
+        f, v = self.fleet, self.index
+        kinds = ("pickup", "dropoff")
+        return [{"node": int(f.stop_node[v, m]), "kind": kinds[int(f.stop_kind[v, m])],
+                 "ride": int(f.stop_ride[v, m]), "arrive": float(f.stop_arr[v, m]),
+                 "deadline": float(f.stop_latest[v, m])} for m in range(int(f.n_stops[v]))]
+
     def position(self, now: float) -> tuple[int, int, float]:
         """``(u, v, f)``: between drive nodes ``u`` and ``v``, a fraction ``f`` of the edge done."""
         leg = self.leg
@@ -204,7 +216,10 @@ class DRTVehicle(mesa.Agent):
         start = max(self.t_free, now)
         if self.leg is not None or target == self.node:
             return
-        leg = self._make_leg(self.node, int(target), start, purpose)
+        try:
+            leg = self._make_leg(self.node, int(target), start, purpose)
+        except SimulationError:   # the target cannot be reached from here (one-way pocket): stay
+            return
         self.leg = leg
         # committed to the first edge: the next place to change course is its head
         self.fleet.set_start(self.index, int(leg.nodes[1]), leg.tlist[1], None)
