@@ -52,7 +52,7 @@ from kaicity.agents.drt import DEPOT, RELOCATE, DRTVehicle, Leg
 from kaicity.categories import ZONE_CODE, ZONES
 from kaicity.errors import SimulationError
 from kaicity.network.city import City
-from kaicity.services.dispatch_area import grid_cells, grid_stops, spread_depots, stops_for_count
+from kaicity.services.dispatch_area import demand_centres, grid_cells, grid_stops, stops_for_count
 from kaicity.services.transit import Arrival, Booking, TransitService, TripRequest, VehicleState
 
 DAY_S = 86_400.0
@@ -250,6 +250,7 @@ class DRTService(TransitService):
 
     # ============================================================== building
     def _people(self) -> float | None:
+        """Real people in the model (``scenario.population.people``), or None without a population."""
         sc = getattr(self.model, "scenario", None)
         pop = getattr(sc, "population", None) if sc is not None else None
         people = getattr(pop, "people", None) if pop is not None else None
@@ -277,7 +278,7 @@ class DRTService(TransitService):
             homes = self._served_homes()
             if homes is not None and len(homes[0]) > count:
                 # where people live: weighted k-means of the homes, snapped to served drive nodes
-                self.stops = np.unique(spread_depots(drive, self.served_drive, homes, count, self.rng))
+                self.stops = np.unique(demand_centres(drive, self.served_drive, homes, count, self.rng))
                 self.stop_spacing_m = _mean_spacing(drive, self.stops)
             else:
                 self.stops, self.stop_spacing_m = stops_for_count(drive, self.served_drive, count)
@@ -305,7 +306,7 @@ class DRTService(TransitService):
         g = self.graph
         V = self.n_vehicles
         if depots is None:
-            depots = spread_depots(g, self.served_drive, self._served_homes(), V, self.rng)
+            depots = demand_centres(g, self.served_drive, self._served_homes(), V, self.rng)
         depots = np.asarray(depots, dtype=np.int32)
         if depots.shape != (V,) or depots.min() < 0 or depots.max() >= g.n_nodes:
             raise SimulationError(f"DRT depots must be {V} drive-node indices, got {depots.tolist()[:10]}")
@@ -1086,6 +1087,7 @@ class DRTService(TransitService):
             "declined_offers": int(status.get("offered", 0)),
             "rejected": n_rej,
             "rejections": rejections,
+            "rejections_at_booking": {r: int(self.book_rejections[r]) for r in REASONS if self.book_rejections[r]},
             "rejection_rate": _num(n_rej / requests) if requests else None,
             "rides_completed": len(done),
             "rides_per_day": _num(len(rides) / days) if self.clock > 0 else None,

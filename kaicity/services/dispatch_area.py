@@ -83,9 +83,11 @@ def stops_for_count(graph: Graph, nodes: np.ndarray, count: int) -> tuple[np.nda
     return best, best_s
 
 
-def spread_depots(graph: Graph, nodes: np.ndarray, weights_xy: tuple[np.ndarray, np.ndarray] | None,
+def demand_centres(graph: Graph, nodes: np.ndarray, weights_xy: tuple[np.ndarray, np.ndarray] | None,
                   k: int, rng: np.random.Generator, iterations: int = 12) -> np.ndarray:
-    """``k`` depot nodes spread over the service area in proportion to demand (weighted k-means).
+    """``k`` nodes spread over the service area in proportion to demand (k-means of demand points).
+
+    Used for depots (one per vehicle) and for virtual stops given as a count.
 
     Parameters
     ----------
@@ -95,9 +97,10 @@ def spread_depots(graph: Graph, nodes: np.ndarray, weights_xy: tuple[np.ndarray,
         Candidate depot nodes (served drive nodes).
     weights_xy
         Coordinates of demand points (e.g. homes of residents in the served zones); the
-        candidate nodes themselves when None.
+        candidate nodes themselves when None.  Each centre ends at the candidate node
+        nearest to it.
     k
-        Number of depots (one per vehicle; several vehicles may share a node).
+        Number of nodes wanted (several centres may snap to the same node).
     rng
         Random generator for the k-means++ seeding.
 
