@@ -751,25 +751,40 @@ class DRTService(TransitService):
         self._pick_count[plan.p] += 1
 
     # ========================================================== interface
+    def _register(self, request: TripRequest, plan: _Plan) -> None:
+        """Count a trip the first time it asks (quote or booking): demand forecast, busy nodes."""
+        if int(request.trip_id) in self.trips:
+            return
+        self._record_demand(plan)
+        if plan.p >= 0:
+            self._uses[plan.p] += 1
+            self._uses[plan.d] += 1
+
     def quote(self, request: TripRequest) -> Booking:
-        """Best offer for ``request`` (earliest feasible cheapest insertion); nothing is committed."""
+        """Best offer for ``request`` (the cheapest feasible insertion); nothing is committed.
+
+        A rejected quote still counts as a request (``kpis()["rejections"]``) and as demand
+        for the rebalancing forecast: the rider asked and got no offer.
+        """
         plan = self._evaluate(request)
         self._quote_cache = (request, self._version, plan)
+        self._register(request, plan)
         self.trips[int(request.trip_id)] = "offered" if plan.accepted else plan.reason
         return self._booking(plan)
 
     def book(self, request: TripRequest) -> Booking:
-        """Insert ``request`` into the best schedule, or reject it with a reason."""
+        """Insert ``request`` into the best schedule, or reject it with a reason.
+
+        Right after :meth:`quote` of the same request (nothing changed since), the quoted
+        insertion is committed without searching again.
+        """
         cached = self._quote_cache
         if cached is not None and cached[1] == self._version and cached[0] == request:
             plan = cached[2]
         else:
             plan = self._evaluate(request)
         self._quote_cache = None
-        if plan.p >= 0:
-            self._uses[plan.p] += 1
-            self._uses[plan.d] += 1
-        self._record_demand(plan)
+        self._register(request, plan)
         if not plan.accepted:
             self.trips[int(request.trip_id)] = plan.reason
             self.book_rejections[plan.reason] += 1
