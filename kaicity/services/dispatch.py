@@ -5,8 +5,10 @@ of :class:`~kaicity.agents.drt.DRTVehicle` vans, following MATSim's DRT module (
 Maciejewski & Nagel 2017):
 
 * **Requests** are door-to-door (pickup at the drive node nearest the rider's door) or via
-  *virtual stops* generated on a grid over the served zones (Sejong Shucle: ~300 for 128k
-  people); riders walk to and from the nearest stop on the walk graph at their own speed.
+  *virtual stops*: one per grid cell of ``virtual_stop_spacing_m``, or, with
+  ``virtual_stops_per_1000_people`` (Sejong Shucle: ~300 for 128k people), that many placed
+  where people live (k-means of the homes); riders walk to and from the nearest stop on the
+  walk graph at their own speed.  A trip must start in a served zone.
 * **Insertion heuristic.** A request is inserted into the vehicle schedule where it costs
   least: added vehicle time plus ``delay_weight`` times added passenger delay, over every
   vehicle and every pair of pickup/drop-off positions (Cython kernel
@@ -14,10 +16,13 @@ Maciejewski & Nagel 2017):
   within ``max_wait`` of the rider being ready at the stop; the ride (drop-off arrival
   minus pickup departure) is at most ``min(direct + max_detour, alpha * direct + beta)``;
   seats; service hours; and every rider already accepted keeps the promise made to them
-  (latest pickup, latest drop-off arrival).  Travel times come from four exact searches
-  per request (to and from the pickup and the drop-off, :func:`kaicity.routing.shortest_times`,
-  cached per node); the reverse search from the pickup is what filters vehicles: a
-  vehicle whose diversion point and stops cannot reach the pickup in time is skipped.
+  (latest pickup, latest drop-off arrival).  Travel times are exact: a reverse search from
+  the pickup bounded by the latest pickup filters vehicles (a vehicle whose diversion point
+  and stops cannot reach the pickup in time is skipped); searches from the pickup and to and
+  from the drop-off then only reach the stops of the remaining vehicles, each within the
+  slack of its schedule (:class:`kaicity._core._dispatch.Searcher`).  Busy nodes (facilities,
+  virtual stops) get full rows from :func:`kaicity.routing.shortest_times`, cached, and
+  vehicles read their paths off those rows.
 * **Batch mode** (``batch_s > 0``): requests are inserted at once (so a booking is always
   a firm promise) and re-assigned together at the end of each window, longest direct
   trip first, keeping the joint plan only when it is cheaper and keeps every promise.
@@ -27,9 +32,14 @@ Maciejewski & Nagel 2017):
 * **Predictive rebalancing**: every ``interval_min``, idle vehicles are spread over grid
   cells in proportion to forecast demand (moving average of recent requests per cell,
   blended with the same time of day on previous days) by a minimum-travel-time assignment.
+  With rebalancing off, idle vehicles stay where they are; outside service hours they
+  return to their depots.
 * **KPIs** (MATSim-style): waits (mean, median, p95, max, share under 10/15 min),
   in-vehicle time, detour factor, occupancy by hour, passengers per vehicle-hour,
   vehicle-km, empty km, rebalancing km, pooled-ride share, rejections by reason.
+  A wait runs from the rider being at the pickup point to the start of boarding; the ride
+  checked against the max-ride rule from the pickup departure to the drop-off arrival; the
+  in-vehicle time reported to riders from the start of boarding to the end of alighting.
 
 Times are seconds since the start of the simulation; ``clock`` is the time the vehicles
 were last advanced to.  A request's ready time is ``max(request.time, clock)`` plus the
