@@ -141,6 +141,7 @@ cdef struct Scratch:
     weight_t* dists     # their distances
     Py_ssize_t size
     Py_ssize_t cap
+    char pad[128]       # keeps the next thread's Scratch (heap.size is written on every pop) off these cache lines
 
 
 cdef int _scratch_init(Scratch* sc, index_t n) noexcept nogil:
@@ -190,6 +191,10 @@ cdef Py_ssize_t _bounded(const index_t* indptr, const index_t* indices, const we
     cdef weight_t* dist = sc.dist
     cdef IndexedHeap* heap = &sc.heap
     cdef Py_ssize_t start = sc.size
+    cdef Py_ssize_t size = start
+    cdef Py_ssize_t cap = sc.cap
+    cdef index_t* out_nodes = sc.nodes
+    cdef weight_t* out_dists = sc.dists
     cdef Py_ssize_t i
     cdef index_t u, v, e
     cdef weight_t d, nd
@@ -198,27 +203,33 @@ cdef Py_ssize_t _bounded(const index_t* indptr, const index_t* indices, const we
     # every node pushed is <= radius and is popped, so the settled list is the touched list
     while heap.size > 0:
         u = heap_pop(heap, &d)
-        if sc.size == sc.cap and _grow(sc) != 0:
-            dist[u] = INF
-            for i in range(heap.size):
-                dist[heap.nodes[i]] = INF
-            heap_clear(heap)
-            for i in range(start, sc.size):
-                dist[sc.nodes[i]] = INF
-            sc.size = start
-            return -1
-        sc.nodes[sc.size] = u
-        sc.dists[sc.size] = d
-        sc.size += 1
+        if size == cap:
+            sc.size = size
+            if _grow(sc) != 0:
+                dist[u] = INF
+                for i in range(heap.size):
+                    dist[heap.nodes[i]] = INF
+                heap_clear(heap)
+                for i in range(start, size):
+                    dist[sc.nodes[i]] = INF
+                sc.size = start
+                return -1
+            cap = sc.cap
+            out_nodes = sc.nodes
+            out_dists = sc.dists
+        out_nodes[size] = u
+        out_dists[size] = d
+        size += 1
         for e in range(indptr[u], indptr[u + 1]):
             nd = d + weights[e]
             v = indices[e]
             if nd < dist[v] and nd <= radius:
                 dist[v] = nd
                 heap_update(heap, v, nd)
-    for i in range(start, sc.size):
-        dist[sc.nodes[i]] = INF
-    return sc.size - start
+    for i in range(start, size):
+        dist[out_nodes[i]] = INF
+    sc.size = size
+    return size - start
 
 
 def counts_within(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
