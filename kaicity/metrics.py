@@ -220,8 +220,9 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
             transit["bus"]["vehicle_hours"] * float(costs.bus_per_hour)
     drt_cost = 0.0
     if "drt" in transit:
-        drt_cost = float(transit["drt"].get("vehicle_km", 0.0)) * float(costs.drt_per_km) + \
-            float(transit["drt"].get("vehicle_hours", 0.0)) * float(costs.drt_per_hour)
+        # with population.scale > 1 the simulated fleet is the real one divided by the scale
+        drt_cost = (float(transit["drt"].get("vehicle_km", 0.0)) * float(costs.drt_per_km)
+                    + float(transit["drt"].get("vehicle_hours", 0.0)) * float(costs.drt_per_hour)) * scale
     hours = sc.support_centres.opening_hours
     staff_hours = len(model.support_centres) * int(sc.support_centres.staff) * \
         (float(hours[1]) - float(hours[0])) * model.days

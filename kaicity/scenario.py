@@ -708,6 +708,14 @@ class DrtSection(_Model):
                                          "delay")
     rebalancing: RebalancingSection = _f(factory=RebalancingSection,
                                          description="Rebalancing of idle vehicles")
+    uptake: float = _f(1.0, ge=0, le=1, unit="share",
+                       description="Share of residents who know and consider DRT at all (one draw per "
+                                   "resident); lower it to calibrate ridership",
+                       source="assumption (Sejong Shucle: ~530 rides/day for 128k people)")
+    booking_literacy_required: float = _f(0.0, ge=0, le=1, unit="literacy",
+                                          description="Digital literacy needed to book a ride (app booking); "
+                                                      "0 = anyone can book (phone booking)",
+                                          source="assumption")
 
     @field_validator("zones")
     @classmethod

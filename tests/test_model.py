@@ -149,3 +149,16 @@ def test_empty_population_is_rejected(smart):
 
     with pytest.raises(KaicityError):
         run(smart.with_overrides({"population.residents": 0}))
+
+
+def test_drt_uptake_and_booking_literacy_gate_demand(ai):
+    nobody = run(ai.with_overrides({"transit.drt.uptake": 0.0}))
+    assert nobody.drt.kpis()["requests"] == 0
+    everyone = run(ai)
+    app_only = run(ai.with_overrides({"transit.drt.booking_literacy_required": 0.6}))
+    assert 0 < app_only.drt.kpis()["requests"] < everyone.drt.kpis()["requests"]
+    # app booking shuts out the least literate: no DRT trip by anyone below the threshold
+    df = trips_frame(app_only)
+    riders = df.loc[df["mode"] == "drt", "resident"].unique()
+    # (literacy only rises during a day; the end-of-day decay of unused gains is 0.2%)
+    assert len(riders) > 0 and (app_only.population.literacy[riders] >= 0.6 * (1 - 0.002)).all()

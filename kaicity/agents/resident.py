@@ -91,6 +91,14 @@ class Resident(mesa.Agent):
     def busy_until(self, value: float) -> None:
         self.model.population.busy_until[self.index] = value
 
+    def considers(self, mode: str) -> bool:
+        """Whether the resident would use a transit mode: DRT needs uptake and, for app booking, literacy."""
+        if mode != "drt":
+            return True
+        cfg = self.model.scenario.transit.drt
+        return (self.model.population.u_drt[self.index] < cfg.uptake
+                and self.literacy >= cfg.booking_literacy_required)
+
     # -------------------------------------------------------------- behaviour
     def handle_need(self, need: int, now: float) -> None:
         """A need arises (or a deferred one comes due): choose a channel and act on it."""
@@ -143,7 +151,7 @@ class Resident(mesa.Agent):
         if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
             request = TripRequest(trip, self.index, self.home, walk_node, now, self.walking_speed,
                                   self.walking_speed * p.walk_tolerance_s[self.index])
-            quotes = [svc.quote(request) for svc in m.transit_services]
+            quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
         choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
         if choice.mode is Mode.NONE:
             if final:

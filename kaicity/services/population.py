@@ -41,6 +41,7 @@ class Population:
     max_trip_s : float64 longest acceptable door-to-door time (s).
     busy_until : float64 time (s) until which the agent is away from home.
     last_remote_use : float64 time (s) of the last remote-service use (``-inf`` if none).
+    u_drt : float64 uniform draw: the agent considers DRT when it is below ``transit.drt.uptake``.
     scale : float people represented by one agent.
     """
 
@@ -55,6 +56,7 @@ class Population:
     max_trip_s: np.ndarray
     busy_until: np.ndarray
     last_remote_use: np.ndarray
+    u_drt: np.ndarray
     scale: float = 1.0
 
     @property
@@ -167,9 +169,11 @@ def synthesize_population(node_zone: np.ndarray, cfg, seed: int) -> tuple[Popula
         walk_tol[m] = float(by_key(cfg.walk_tolerance_min, g)) * 60.0
         max_trip[m] = float(by_key(cfg.max_trip_min, g)) * 60.0
 
+    u_drt = rng.random(n)  # drawn last: adding it shifted no earlier draw
     pop = Population(
         home=home, zone=zone, group=group, literacy=literacy, literacy0=literacy.copy(), car=car,
         speed=speed, walk_tolerance_s=walk_tol, max_trip_s=max_trip,
-        busy_until=np.full(n, -np.inf), last_remote_use=np.full(n, -np.inf), scale=float(cfg.scale),
+        busy_until=np.full(n, -np.inf), last_remote_use=np.full(n, -np.inf), u_drt=u_drt,
+        scale=float(cfg.scale),
     )
     return pop, report
