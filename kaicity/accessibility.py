@@ -73,8 +73,9 @@ _DECAY_ALIASES: dict[str | None, str | None] = {
     None: None, "none": None, "flat": None,
     "linear": "linear", "exponential": "exponential", "exp": "exponential",
 }
-#: Jobs settling fewer nodes than this (an upper bound) run on one thread unless told otherwise.
-PARALLEL_MIN_WORK: int = 2_000_000
+#: Jobs settling fewer nodes than this (an upper bound) run on one thread unless told otherwise
+#: (measured on 2 idle cores: a second thread pays off from ~20k settled nodes, ~0.5 ms).
+PARALLEL_MIN_WORK: int = 20_000
 #: Relative residents per walk node by zone for :func:`default_population` (assumption, the same
 #: as the synthetic facility placement: apartment blocks in the core, houses, villages).
 RESIDENTS_PER_NODE: dict[str, float] = {"core": 3.0, "suburb": 1.5, "rural": 0.5}
@@ -186,8 +187,9 @@ def _threads(threads: int | None, work: float = np.inf) -> int:
     """Validated thread count; by default all threads, but one for small jobs.
 
     ``work`` is an upper bound on the nodes the kernel settles; below
-    :data:`PARALLEL_MIN_WORK` the OpenMP start-up and barrier waits (long on a loaded
-    machine) cost more than a second thread saves.
+    :data:`PARALLEL_MIN_WORK` the OpenMP start-up and barrier waits cost more than a
+    second thread saves.  (On a machine whose cores are busy with other processes,
+    OpenMP threads wait for each other; pass ``threads=1`` there.)
     """
     if threads is None:
         return 1 if work < PARALLEL_MIN_WORK else max(1, int(_info.max_threads()))
@@ -250,6 +252,14 @@ def _int_column(values, name: str, what: str, error: type[Exception]) -> np.ndar
     return f.astype(np.int64)
 
 
+def _category_codes(column: pd.Series, cats: tuple[str, ...]) -> np.ndarray:
+    """Index of each value in ``cats`` (-1 when absent), cheap for the small tables of a city."""
+    if len(column) <= 512:
+        lookup = {c: i for i, c in enumerate(cats)}
+        return np.fromiter((lookup.get(v, -1) for v in column.tolist()), dtype=np.int64, count=len(column))
+    return pd.Index(cats).get_indexer(column.to_numpy())
+
+
 def _facility_sources(graph: Graph, facilities, cats: tuple[str, ...]):
     """Validated facility arrays: category code, node, facility_id (unsorted)."""
     if not isinstance(facilities, pd.DataFrame):
@@ -259,7 +269,7 @@ def _facility_sources(graph: Graph, facilities, cats: tuple[str, ...]):
     if missing:
         raise FacilityError(f"facilities: missing column(s) {', '.join(missing)} "
                             f"(expected category, node[, facility_id])")
-    cat = pd.Index(cats).get_indexer(facilities["category"].to_numpy())
+    cat = _category_codes(facilities["category"], cats)
     if len(cat) and cat.min() < 0:
         bad = sorted({str(v) for v in facilities["category"].to_numpy()[cat < 0]})
         raise FacilityError(f"facilities: unknown category {', '.join(map(repr, bad[:5]))}; "
@@ -330,7 +340,7 @@ def nearest_facility_times(
     facilities = _default_facilities(city, facilities)
     cats = _categories(categories)
     limit = _nonneg(limit_m, "limit_m")
-    nt = _threads(threads, 20.0 * graph.n_nodes * len(cats))
+    nt = _threads(threads, 2.0 * graph.n_nodes * len(cats))
     _check_graph(graph)
     code, node, fid = _facility_sources(graph, facilities, cats)
     order = np.lexsort((fid, code))  # by category, then facility_id (ties -> lowest id)
