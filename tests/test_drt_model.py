@@ -16,6 +16,7 @@ SMALL = {
     "population.residents": 3000,
     "simulation.tick_minutes": 2.0,
     "transit.drt.vehicles": 4,
+    "transit.drt.uptake": 1.0,  # the shipped 0.18 is calibrated for 128k people
 }
 
 
