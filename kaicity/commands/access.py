@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kaicity.categories import CATEGORIES, ZONES
+from kaicity.commands.network import add_facility_options
 from kaicity.errors import InputFileError
 
 #: Colour map of the index (0 = nothing within reach, 1 = every category).
@@ -63,11 +64,7 @@ def register(subparsers) -> None:
     p.add_argument("--speed-adult", type=float, default=1.33, help="m/s (default 1.33)")
     p.add_argument("--speed-elderly", type=float, default=1.0, help="m/s (default 1.0; frail 0.8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the resident sample (default 0)")
-    p.add_argument("--facilities", choices=("auto", "osm", "synthetic"), default="auto",
-                   help="OSM facilities, synthetic ones, or OSM plus synthetic ones for missing "
-                        "categories (default)")
-    p.add_argument("--placement", choices=("by_population", "uniform", "central"), default="by_population",
-                   help="rule for synthetic facilities")
+    add_facility_options(p)
     p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     p.add_argument("--no-map", action="store_true", help="do not draw access_map.png")
     p.set_defaults(func=run)

@@ -26,6 +26,15 @@ CATEGORY_STYLE: dict[str, tuple[str, str]] = {
 }
 
 
+def add_facility_options(p: argparse.ArgumentParser) -> None:
+    """``--facilities`` and ``--placement``: where a city's facilities come from (shared by commands)."""
+    p.add_argument("--facilities", choices=("auto", "osm", "synthetic"), default="auto",
+                   help="OSM facilities, synthetic ones, or OSM plus synthetic ones for missing "
+                        "categories (default)")
+    p.add_argument("--placement", choices=("by_population", "uniform", "central"), default="by_population",
+                   help="rule for synthetic facilities")
+
+
 def register(subparsers) -> None:
     """Add the ``network`` sub-command."""
     p = subparsers.add_parser(
@@ -36,11 +45,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("spec", metavar="SPEC", help="what to load (see above)")
     p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for network.png")
-    p.add_argument("--facilities", choices=("auto", "osm", "synthetic"), default="auto",
-                   help="OSM facilities, synthetic ones, or OSM plus synthetic ones for missing "
-                        "categories (default)")
-    p.add_argument("--placement", choices=("by_population", "uniform", "central"), default="by_population",
-                   help="rule for synthetic facilities")
+    add_facility_options(p)
     p.add_argument("--seed", type=int, default=None, help="seed of synthetic facility placement")
     p.add_argument("--zones", type=Path, default=None, metavar="GEOJSON",
                    help="zone polygons with a 'zone' property (core/suburb/rural)")
