@@ -18,7 +18,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from kaicity.agents import AISupportCentre, FixedRouteBus, Resident, ServiceFacility
+from kaicity.agents import Activity, AISupportCentre, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import SimulationError
 from kaicity.network import load_city
@@ -275,8 +275,6 @@ class KaiCityModel(mesa.Model):
         """``resident`` leaves for ``place``; with a known travel time its arrival is scheduled."""
         self.log.plan(trip, channel, mode, place, now)
         resident.busy_until = math.inf
-        from kaicity.agents.resident import Activity
-
         resident.activity = Activity.TRAVELLING
         if math.isfinite(travel_s):
             self._trip_travel[trip] = travel_s
@@ -320,8 +318,6 @@ class KaiCityModel(mesa.Model):
             travel = time - self.log.t_depart[trip]
             self._trip_travel[trip] = travel
         admitted = place.admit(time, self.max_queue_s)
-        from kaicity.agents.resident import Activity
-
         if admitted is None:
             self.forgo(trip, "queue", time)
             self.log.t_arrive[trip] = time
@@ -339,7 +335,7 @@ class KaiCityModel(mesa.Model):
                 else:
                     self._count_met(trip, Channel.SUPPORT_CENTRE.value, start - self.needs.time[trip])
             else:
-                self._count_met(trip, Mode(MODE_NAMES[self.log.mode[trip]]).value,
+                self._count_met(trip, MODE_NAMES[int(self.log.mode[trip])],
                                 start - self.needs.time[trip])
             resident.busy_until = end + travel
         self._push(resident.busy_until, _FREE, resident.index)
@@ -348,8 +344,6 @@ class KaiCityModel(mesa.Model):
         resident = self.residents[index]
         if resident.busy_until > time:
             return
-        from kaicity.agents.resident import Activity
-
         resident.activity = Activity.HOME
         pending = self._deferred.pop(index, [])
         for trip in pending:

@@ -159,8 +159,7 @@ class Resident(mesa.Agent):
             return False
         if choice.mode in (Mode.BUS, Mode.DRT):
             svc = m.transit_by_mode[choice.mode.value]
-            booking = svc.book(TripRequest(trip, self.index, self.home, walk_node, now, self.walking_speed,
-                                           self.walking_speed * p.walk_tolerance_s[self.index]))
+            booking = svc.book(request)  # transit is only chosen from quotes for this same request
             if not booking.accepted:
                 if final:
                     m.forgo(trip, f"transit_rejected:{booking.reason}", now)

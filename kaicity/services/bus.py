@@ -51,6 +51,8 @@ class Pattern:
     headway_s : float
     run_starts : float64 simulation times of each run's departure from the first stop.
     loads : int32 ``[run, segment]`` riders on board between stop ``i`` and ``i + 1``.
+    stop_pos : int index into ``path`` of each stop.
+    cum_m : float64 metres driven from the first stop to each path node.
     """
 
     line: str
@@ -62,6 +64,8 @@ class Pattern:
     path_times: np.ndarray
     length_m: float
     headway_s: float
+    stop_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cum_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
     run_starts: np.ndarray = field(default_factory=lambda: np.zeros(0))
     loads: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
     access_m: np.ndarray | None = None
@@ -236,6 +240,7 @@ class BusNetwork(TransitService):
             stop_walk=self.city.drive_to_walk[stops].astype(np.int32),
             offsets=path_times[positions], path=path, path_times=path_times,
             length_m=float(lengths.sum()), headway_s=headway_s,
+            stop_pos=np.asarray(positions, dtype=np.int64), cum_m=np.concatenate([[0.0], np.cumsum(lengths)]),
         )
 
     def _schedule(self, pat: Pattern, hours: tuple[float, float]) -> None:
@@ -318,14 +323,10 @@ class BusNetwork(TransitService):
         self._seq += 1
         return booking
 
-    def _distance_between(self, pat: Pattern, b: int, a: int) -> float:
-        if "cum_m" not in pat.__dict__:
-            _, lengths = edge_costs_along(self.city.drive, pat.path)
-            pat.__dict__["cum_m"] = np.concatenate([[0.0], np.cumsum(lengths)])
-            pat.__dict__["stop_pos"] = np.searchsorted(pat.path_times, pat.offsets)
-        cum = pat.__dict__["cum_m"]
-        pos = pat.__dict__["stop_pos"]
-        return float(cum[pos[a]] - cum[pos[b]])
+    @staticmethod
+    def _distance_between(pat: Pattern, b: int, a: int) -> float:
+        """Metres driven between stop ``b`` and stop ``a`` of a pattern."""
+        return float(pat.cum_m[pat.stop_pos[a]] - pat.cum_m[pat.stop_pos[b]])
 
     def advance(self, now: float) -> list[Arrival]:
         """Riders whose scheduled arrival is at or before ``now``."""
