@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -165,6 +165,8 @@ class _Prepared:
     weights: np.ndarray
     perm: np.ndarray | None = None
     inv: np.ndarray | None = None
+    bucket_slots: int = 0
+    inv_width: float = 0.0
 
     @property
     def n(self) -> int:
@@ -200,9 +202,38 @@ def _csr(graph: Graph, reverse: bool = False) -> _Prepared:
     indptr, indices, weights = _check_csr(graph)
     prepared = _relabel(indptr, indices, weights) if _scattered(indptr, indices) else \
         _Prepared(indptr, indices, weights)
+    prepared = replace(prepared, **_bucket_plan(weights))
     if isinstance(cache, dict):
         cache[_CHECKED_KEY] = prepared
     return prepared
+
+
+#: Single-source searches use an exact bucket queue instead of the heap (see
+#: ``kaicity/_core/_buckets.pxd``) when every edge costs at least ``w_min > 0``: buckets
+#: slightly narrower than ``w_min`` hold nodes that can no longer improve each other.
+#: The circular bucket array needs ``w_max / w_min`` slots, so graphs whose costs span
+#: more than :data:`BUCKET_MAX_SLOTS` slots, or whose median edge spans more than
+#: :data:`BUCKET_MAX_MEDIAN_SPAN` buckets (mostly empty buckets to skip), keep the heap,
+#: as do graphs with zero-cost edges.  Measured on one-to-all searches: 1.2x (Seoul
+#: central, synthetic 10k-50k) to 2.4x (Seoul Mapo) faster than the indexed 4-ary heap.
+BUCKET_MAX_SLOTS = 1 << 16
+BUCKET_MAX_MEDIAN_SPAN = 4096.0
+#: Bucket width = shortest edge x this (the margin keeps float rounding of
+#: ``time / width`` from ever moving a node into the current bucket).
+BUCKET_WIDTH_MARGIN = 1.0 - 1e-7
+
+
+def _bucket_plan(weights: np.ndarray) -> dict:
+    """``bucket_slots`` and ``inv_width`` for the bucket queue, or zeros for the heap."""
+    finite = weights[np.isfinite(weights)]
+    if not len(finite) or finite.min() <= 0.0:
+        return {"bucket_slots": 0, "inv_width": 0.0}
+    width = float(finite.min()) * BUCKET_WIDTH_MARGIN
+    span = float(finite.max()) / width + 2.0
+    if span > BUCKET_MAX_SLOTS or float(np.median(finite)) / width > BUCKET_MAX_MEDIAN_SPAN:
+        return {"bucket_slots": 0, "inv_width": 0.0}
+    slots = max(64, 1 << (int(span) + 1).bit_length())
+    return {"bucket_slots": slots, "inv_width": 1.0 / width}
 
 
 def _scattered(indptr: np.ndarray, indices: np.ndarray) -> bool:
@@ -356,15 +387,16 @@ class _WorkspaceLoan:
 
     __slots__ = ("pool", "work")
 
-    def __init__(self, graph: Graph, n: int, threads: int) -> None:
+    def __init__(self, graph: Graph, g: _Prepared, threads: int) -> None:
         cache = getattr(graph, "_cache", None)
         self.pool: list = cache.setdefault(_POOL_KEY, []) if isinstance(cache, dict) else []
         try:
             self.work = self.pool.pop()
         except IndexError:
-            self.work = _dijkstra.Workspaces(n, threads)
+            self.work = _dijkstra.Workspaces(g.n, threads)
         if self.work.count < threads:
             self.work.ensure(threads)
+        self.work.use_buckets(g.bucket_slots, g.inv_width)
 
     def __enter__(self) -> _dijkstra.Workspaces:
         return self.work
@@ -405,13 +437,13 @@ def shortest_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, *, l
         if g.inv is not None:
             s = int(g.inv[s])
         out = np.empty(n, dtype=WEIGHT_DTYPE)
-        with _WorkspaceLoan(graph, n, 1) as work:
+        with _WorkspaceLoan(graph, g, 1) as work:
             _dijkstra.dense_time(g.indptr, g.indices, g.weights, s, lim, out, work, g.perm)
         return out
     src = g.inside(_nodes(sources, n, "sources"))
     nt, min_par = _threads(threads)
     out = np.empty((len(src), n), dtype=WEIGHT_DTYPE)
-    with _WorkspaceLoan(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, g, nt) as work:
         _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, lim, out, None, work, nt, min_par, g.perm,
                               _locality_order(src))
     return out
@@ -451,11 +483,11 @@ def bounded_times(graph: Graph, sources: int | Sequence[int] | np.ndarray, limit
     src = g.inside(_nodes(np.atleast_1d(sources) if np.ndim(sources) == 0 else sources, n, "sources"))
     nt, min_par = _threads(threads)
     if len(src) == 1:
-        with _WorkspaceLoan(graph, n, 1) as work:
+        with _WorkspaceLoan(graph, g, 1) as work:
             nodes, times = _dijkstra.sparse_time(g.indptr, g.indices, g.weights, int(src[0]), lim, work)
         ptr = np.array([0, len(nodes)], dtype=np.int64)
         return SparseTimes(indptr=ptr, nodes=g.outside(nodes), times=times, n_nodes=n)
-    with _WorkspaceLoan(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, g, nt) as work:
         ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, lim, work, nt, min_par,
                                                    _locality_order(src))
     return SparseTimes(indptr=ptr, nodes=g.outside(nodes), times=times, n_nodes=n)
@@ -533,7 +565,7 @@ def nearest_many(graph: Graph, source_sets: Sequence[Sequence[int] | np.ndarray]
     times = np.empty((len(sets), n), dtype=WEIGHT_DTYPE)
     which = np.empty((len(sets), n), dtype=INDEX_DTYPE)
     if sets:
-        with _WorkspaceLoan(graph, n, nt) as work:
+        with _WorkspaceLoan(graph, g, nt) as work:
             _dijkstra.nearest_sets(g.indptr, g.indices, g.weights, set_ptr, g.inside(flat).astype(INDEX_DTYPE),
                                    lim, times, which, work, nt, min_par)
         if g.inv is not None:
@@ -573,7 +605,7 @@ def time_matrix(graph: Graph, origins: Sequence[int] | np.ndarray, destinations:
         is_target = np.zeros(n, dtype=np.uint8)
         is_target[dst] = 1
         n_unique = int(is_target.sum())
-        with _WorkspaceLoan(graph, n, nt) as work:
+        with _WorkspaceLoan(graph, g, nt) as work:
             _dijkstra.target_times(g.indptr, g.indices, g.weights, org, dst, is_target, n_unique, lim, out,
                                    work, nt, min_par, _locality_order(org))
     return out
@@ -610,7 +642,7 @@ def shortest_paths(graph: Graph, sources: Sequence[int] | np.ndarray, targets: S
     nt, min_par = _threads(threads)
     if not len(src):
         return []
-    with _WorkspaceLoan(graph, n, nt) as work:
+    with _WorkspaceLoan(graph, g, nt) as work:
         src = g.inside(src)
         ptr, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, src, g.inside(tgt), work, nt, min_par,
                                      _locality_order(src))
@@ -636,6 +668,6 @@ def shortest_path(graph: Graph, source: int, target: int) -> list[int]:
     g = _csr(graph)
     n = g.n
     ends = g.inside(np.array([_node(source, n, "source"), _node(target, n, "target")], dtype=INDEX_DTYPE))
-    with _WorkspaceLoan(graph, n, 1) as work:
+    with _WorkspaceLoan(graph, g, 1) as work:
         _, nodes = _dijkstra.paths(g.indptr, g.indices, g.weights, ends[:1], ends[1:], work, 1)
     return g.outside(nodes).tolist()

@@ -424,3 +424,78 @@ def test_relabelled_layout_gives_same_results(synthetic, monkeypatch, kind: str)
     for i, path in enumerate(routing.shortest_paths(g, src[:25], dst)):
         _check_path(g, int(src[i]), int(dst[i]), path.tolist(), full[i, dst[i]])
     assert routing.shortest_path(g, int(src[0]), int(dst[0])) == routing.shortest_paths(g, src[:1], dst[:1])[0].tolist()
+
+
+# ------------------------------------------------------------------------ bucket queue
+def test_bucket_plan() -> None:
+    plan = routing._bucket_plan(np.array([2.0, 5.0, 40.0, np.inf]))
+    width = 2.0 * routing.BUCKET_WIDTH_MARGIN
+    assert plan["inv_width"] == pytest.approx(1.0 / width)
+    slots = plan["bucket_slots"]
+    assert slots >= 64 and slots & (slots - 1) == 0 and slots > 40.0 / width + 1
+    # zero-cost edges, no finite edge, or costs spanning too many buckets: the heap
+    for weights in ([0.0, 3.0], [np.inf], [], [1e-6, 1e3]):
+        assert routing._bucket_plan(np.array(weights, dtype=float)) == {"bucket_slots": 0, "inv_width": 0.0}
+
+
+def _kernel_results(g, plan, src, dst, limit):
+    """Dense, bounded, target and path kernels run with a given bucket plan (slots, inv_width)."""
+    n = g.n
+    work = _dijkstra.Workspaces(n, 1)
+    work.use_buckets(*plan)
+    dense = np.empty((len(src), n))
+    _dijkstra.dense_times(g.indptr, g.indices, g.weights, src, np.inf, dense, None, work, 1)
+    ptr, nodes, times = _dijkstra.sparse_times(g.indptr, g.indices, g.weights, src, limit, work, 1)
+    bounded = routing.SparseTimes(ptr, nodes, times, n).to_dense()
+    rows = [times[ptr[i]:ptr[i + 1]] for i in range(len(src))]
+    is_target = np.zeros(n, dtype=np.uint8)
+    is_target[dst] = 1
+    matrix = np.empty((len(src), len(dst)))
+    _dijkstra.target_times(g.indptr, g.indices, g.weights, src, dst, is_target, int(is_target.sum()), np.inf,
+                           matrix, work, 1)
+    pptr, pnodes = _dijkstra.paths(g.indptr, g.indices, g.weights, src, dst[:len(src)], work, 1)
+    return dense, bounded, rows, matrix, np.split(pnodes, pptr[1:-1])
+
+
+@pytest.mark.parametrize("kind", ["walk", "drive"])
+def test_bucket_queue_equals_heap_and_falls_back_exactly(synthetic, kind: str) -> None:
+    graph = getattr(synthetic, kind)
+    g = routing._csr(graph)
+    assert g.inv_width > 0 and g.bucket_slots >= 64          # the shipped graphs use buckets
+    src = sample(graph, 12, seed=3).astype(np.int32)
+    dst = sample(graph, 12, seed=4).astype(np.int32)
+    limit = LIMITS[kind]
+    ref = dijkstra(graph.to_scipy(), indices=src)
+    w_min = float(g.weights.min())
+    plans = {
+        "heap": (0, 0.0),
+        "buckets": (g.bucket_slots, g.inv_width),
+        # buckets wider than the shortest edge: a node lands in the current bucket
+        "too-wide": (64, 1.0 / (50.0 * w_min)),
+        # a window too short for the longest edge
+        "too-narrow": (64, 1.0 / (0.01 * w_min)),
+    }
+    heap = None
+    for name, plan in plans.items():
+        dense, bounded, rows, matrix, paths = _kernel_results(g, plan, src, dst, limit)
+        np.testing.assert_array_equal(dense, ref, err_msg=name)           # bit for bit
+        np.testing.assert_array_equal(bounded, np.where(ref <= limit, ref, np.inf), err_msg=name)
+        assert all(np.all(np.diff(r) >= 0) for r in rows), name             # non-decreasing rows
+        np.testing.assert_array_equal(matrix, ref[:, dst], err_msg=name)
+        for i, path in enumerate(paths):
+            _check_path(graph, int(src[i]), int(dst[i]), path.tolist(), ref[i, dst[i]])
+        if heap is None:
+            heap = (dense, bounded)
+        else:
+            np.testing.assert_array_equal(dense, heap[0])
+            np.testing.assert_array_equal(bounded, heap[1])
+
+
+def test_bucket_rows_break_equal_times_by_node() -> None:
+    # a star of equal edges: every leaf at time 1 settles in one bucket; rows list them by node
+    n = 8
+    g = Graph.from_edges(n, np.zeros(n - 1, dtype=np.int64), np.arange(n - 1, 0, -1), np.ones(n - 1),
+                         directed=False, unit="m")
+    assert routing._csr(g).inv_width > 0
+    nodes, times = routing.bounded_times(g, 0, 5.0).row(0)
+    assert nodes.tolist() == list(range(n)) and times.tolist() == [0.0] + [1.0] * (n - 1)

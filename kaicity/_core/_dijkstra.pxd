@@ -9,6 +9,9 @@
 # only on the touched nodes, so a bounded search costs O(reached log reached).
 # ``Workspaces`` (a Python-visible owner of one Workspace per thread) lets a caller keep
 # them alive across calls; :mod:`kaicity.routing` pools them per graph.
+from libc.stdint cimport int64_t
+
+from kaicity._core._buckets cimport BucketQueue
 from kaicity._core._heap cimport IndexedHeap
 from kaicity._core._types cimport index_t, weight_t
 
@@ -23,6 +26,7 @@ cdef struct Workspace:
     index_t n_touched
     index_t n
     IndexedHeap heap    # with ties (usable in plain and lexicographic order)
+    BucketQueue bq      # used instead of the heap by single-source searches when configured
     char _pad_tail[64]
 
 
@@ -30,21 +34,29 @@ cdef class Workspaces:
     cdef Workspace* ws
     cdef readonly int count
     cdef readonly index_t n
+    cdef readonly int64_t bucket_slots
+    cdef readonly weight_t inv_width
 
 
 cdef int ws_init(Workspace* ws, index_t n) noexcept nogil
 cdef void ws_free(Workspace* ws) noexcept nogil
 cdef void ws_reset(Workspace* ws) noexcept nogil
 
+# Single-source searches use the Workspace's bucket queue (_buckets.pxd) when it is
+# configured for the graph (``Workspaces.use_buckets``), else the indexed heap; both give
+# the same times.
+
 # Dijkstra from ``source`` into a dense ``dist`` row (n entries, INF on entry) and, when
-# not NULL, ``pred`` (NO_NODE on entry); nodes farther than ``limit`` stay INF.  ``heap``
-# must be empty; it is empty again on return.  Returns the number of settled nodes.
+# not NULL, ``pred`` (NO_NODE on entry); nodes farther than ``limit`` stay INF.  The
+# Workspace's queues must be empty; they are empty again on return.  Returns the number
+# of settled nodes.
 cdef index_t search_dense(const index_t* indptr, const index_t* indices, const weight_t* weights,
                           index_t source, weight_t limit, weight_t* dist, index_t* pred,
-                          IndexedHeap* heap) noexcept nogil
+                          Workspace* ws) noexcept nogil
 
 # Dijkstra from ``source`` within ``limit`` in a clean Workspace.  The settled nodes are
-# ``ws.touched[:count]`` in settling order (non-decreasing time), their times in
+# ``ws.touched[:count]`` in non-decreasing time (equal times by node index with the
+# bucket queue, in heap order with the heap), their times in
 # ``ws.dist``, their predecessors in ``ws.pred``.  Returns ``count``; the caller reads
 # the result, then calls ``ws_reset``.
 cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const weight_t* weights,

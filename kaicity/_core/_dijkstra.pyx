@@ -19,6 +19,7 @@ minimum over all paths of that sum, whichever implementation computes it.
 """
 
 from cython.parallel cimport parallel, prange, threadid
+from libc.stdint cimport int64_t
 from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy
 
@@ -26,6 +27,17 @@ from time import perf_counter as _perf_counter
 
 import numpy as np
 
+from kaicity._core._buckets cimport (
+    bq_bucket,
+    bq_clear,
+    bq_configure,
+    bq_free,
+    bq_init,
+    bq_insert,
+    bq_next_bucket,
+    bq_remove,
+    bq_take,
+)
 from kaicity._core._heap cimport (
     heap_clear,
     heap_free,
@@ -67,7 +79,12 @@ cdef int ws_init(Workspace* ws, index_t n) noexcept nogil:
     ws.dist = <weight_t*> calloc(cap, sizeof(weight_t))
     ws.pred = <index_t*> calloc(cap, sizeof(index_t))
     ws.touched = <index_t*> calloc(cap, sizeof(index_t))
-    if heap_init(&ws.heap, n, True) != 0 or ws.dist == NULL or ws.pred == NULL or ws.touched == NULL:
+    ws.heap.keys = NULL
+    ws.heap.ties = NULL
+    ws.heap.nodes = NULL
+    ws.heap.pos = NULL
+    if (bq_init(&ws.bq, n) != 0 or heap_init(&ws.heap, n, True) != 0 or ws.dist == NULL
+            or ws.pred == NULL or ws.touched == NULL):
         ws_free(ws)
         return -1
     for i in range(n):
@@ -84,6 +101,7 @@ cdef void ws_free(Workspace* ws) noexcept nogil:
     ws.pred = NULL
     ws.touched = NULL
     heap_free(&ws.heap)
+    bq_free(&ws.bq)
 
 
 cdef void ws_reset(Workspace* ws) noexcept nogil:
@@ -92,6 +110,8 @@ cdef void ws_reset(Workspace* ws) noexcept nogil:
         ws.dist[ws.touched[i]] = INF
     ws.n_touched = 0
     heap_clear(&ws.heap)
+    if ws.bq.size != 0:
+        bq_clear(&ws.bq)
 
 
 cdef class Workspaces:
@@ -113,7 +133,28 @@ cdef class Workspaces:
         self.ws = NULL
         self.count = 0
         self.n = n
+        self.bucket_slots = 0
+        self.inv_width = 0.0
         self.ensure(count)
+
+    def use_buckets(self, int64_t slots, weight_t inv_width):
+        """Run single-source searches on the bucket queue (``_buckets.pxd``), or on the heap.
+
+        ``inv_width`` is 1 / the bucket width (a width below the graph's shortest edge;
+        0 selects the heap) and ``slots`` a power of two >= 64 above
+        ``longest edge * inv_width + 1``.  :mod:`kaicity.routing` derives both from the
+        graph (``_bucket_plan``) and calls this on every loan.
+        """
+        cdef int i
+        if inv_width > 0.0 and (slots < 64 or slots & (slots - 1)):
+            raise ValueError(f"bucket slots must be a power of two >= 64, got {slots}")
+        if slots == self.bucket_slots and inv_width == self.inv_width:
+            return
+        for i in range(self.count):
+            if bq_configure(&self.ws[i].bq, slots, inv_width) != 0:
+                raise MemoryError(f"kaicity routing: cannot allocate {slots} search buckets")
+        self.bucket_slots = slots
+        self.inv_width = inv_width
 
     def ensure(self, int count):
         """Make sure at least ``count`` per-thread workspaces exist."""
@@ -129,6 +170,8 @@ cdef class Workspaces:
             if ws_init(&self.ws[i], self.n) != 0:
                 raise MemoryError(f"kaicity routing: cannot allocate search workspaces for {self.n} nodes")
             self.count = i + 1
+            if bq_configure(&self.ws[i].bq, self.bucket_slots, self.inv_width) != 0:
+                raise MemoryError(f"kaicity routing: cannot allocate {self.bucket_slots} search buckets")
 
     def __dealloc__(self):
         cdef int i
@@ -140,9 +183,41 @@ cdef class Workspaces:
 
 
 # ------------------------------------------------------------------------ single searches
-cdef index_t search_dense(const index_t* indptr, const index_t* indices, const weight_t* weights,
-                          index_t source, weight_t limit, weight_t* dist, index_t* pred,
-                          IndexedHeap* heap) noexcept nogil:
+# Each search has a heap version and a bucket-queue version (see _buckets.pxd).  The
+# bucket version returns -1 if a time ever fell outside the bucket window (a float-safety
+# net that never fires on graphs the wrapper configures buckets for); the dispatcher then
+# discards its partial state and reruns the search on the heap.
+
+cdef void _bq_abort(Workspace* ws, weight_t* dist) noexcept nogil:
+    """After a failed bucket search: un-time every node still queued and empty the queue."""
+    cdef BucketQueue* q = &ws.bq
+    cdef int64_t s
+    cdef index_t v
+    for s in range(q.B):
+        v = q.head[s]
+        while v != NO_NODE:
+            dist[v] = INF
+            v = q.next[v]
+    bq_clear(q)
+
+
+cdef inline void _sort_by_time(index_t* nodes, index_t count, const weight_t* dist) noexcept nogil:
+    """Insertion sort of a short run of settled nodes by (time, node)."""
+    cdef index_t i, j, v
+    cdef weight_t t
+    for i in range(1, count):
+        v = nodes[i]
+        t = dist[v]
+        j = i - 1
+        while j >= 0 and (dist[nodes[j]] > t or (dist[nodes[j]] == t and nodes[j] > v)):
+            nodes[j + 1] = nodes[j]
+            j -= 1
+        nodes[j + 1] = v
+
+
+cdef index_t _dense_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                         index_t source, weight_t limit, weight_t* dist, index_t* pred,
+                         IndexedHeap* heap) noexcept nogil:
     cdef weight_t d, nd
     cdef index_t u, v, e
     cdef index_t count = 0
@@ -166,8 +241,62 @@ cdef index_t search_dense(const index_t* indptr, const index_t* indices, const w
     return count
 
 
-cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const weight_t* weights,
-                            index_t source, weight_t limit, Workspace* ws) noexcept nogil:
+cdef index_t _dense_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                            index_t source, weight_t limit, weight_t* dist, index_t* pred,
+                            BucketQueue* q) noexcept nogil:
+    cdef weight_t d, nd, dv
+    cdef index_t u, v, e, x
+    cdef index_t count = 0
+    cdef int64_t cur = 0
+    cdef int64_t b
+    dist[source] = 0.0
+    bq_insert(q, source, 0)
+    while q.size > 0:
+        cur = bq_next_bucket(q, cur)
+        u = bq_take(q, cur)
+        while u != NO_NODE:              # the bucket's members are final: any order
+            x = q.next[u]
+            q.size -= 1
+            count += 1
+            d = dist[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                nd = d + weights[e]
+                v = indices[e]
+                dv = dist[v]
+                if nd < dv and nd <= limit:
+                    b = bq_bucket(q, nd)
+                    if b <= cur or b - cur >= q.B:
+                        return -1
+                    if dv == INF:
+                        _prefetch_edges(indptr, indices, weights, v)
+                    else:
+                        bq_remove(q, v, bq_bucket(q, dv))
+                    dist[v] = nd
+                    if pred != NULL:
+                        pred[v] = u
+                    bq_insert(q, v, b)
+            u = x
+    return count
+
+
+cdef index_t search_dense(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                          index_t source, weight_t limit, weight_t* dist, index_t* pred,
+                          Workspace* ws) noexcept nogil:
+    cdef index_t count, j
+    if ws.bq.inv_width > 0.0:
+        count = _dense_buckets(indptr, indices, weights, source, limit, dist, pred, &ws.bq)
+        if count >= 0:
+            return count
+        bq_clear(&ws.bq)
+        for j in range(ws.n):
+            dist[j] = INF
+            if pred != NULL:
+                pred[j] = NO_NODE
+    return _dense_heap(indptr, indices, weights, source, limit, dist, pred, &ws.heap)
+
+
+cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                           index_t source, weight_t limit, Workspace* ws) noexcept nogil:
     cdef weight_t d, nd
     cdef index_t u, v, e
     cdef weight_t* dist = ws.dist
@@ -197,9 +326,68 @@ cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const
     return count
 
 
-cdef index_t search_targets(const index_t* indptr, const index_t* indices, const weight_t* weights,
-                            index_t source, weight_t limit, const unsigned char* is_target,
-                            index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
+cdef index_t _bounded_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                              index_t source, weight_t limit, Workspace* ws) noexcept nogil:
+    cdef weight_t d, nd, dv
+    cdef index_t u, v, e, x, first
+    cdef weight_t* dist = ws.dist
+    cdef index_t* pred = ws.pred
+    cdef index_t* settled = ws.touched
+    cdef BucketQueue* q = &ws.bq
+    cdef index_t count = 0
+    cdef int64_t cur = 0
+    cdef int64_t b
+    dist[source] = 0.0
+    pred[source] = NO_NODE
+    bq_insert(q, source, 0)
+    while q.size > 0:
+        cur = bq_next_bucket(q, cur)
+        u = bq_take(q, cur)
+        first = count
+        while u != NO_NODE:
+            x = q.next[u]
+            q.size -= 1
+            settled[count] = u
+            count += 1
+            d = dist[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                nd = d + weights[e]
+                v = indices[e]
+                dv = dist[v]
+                if nd < dv and nd <= limit:
+                    b = bq_bucket(q, nd)
+                    if b <= cur or b - cur >= q.B:
+                        ws.n_touched = count
+                        return -1
+                    if dv == INF:
+                        _prefetch_edges(indptr, indices, weights, v)
+                    else:
+                        bq_remove(q, v, bq_bucket(q, dv))
+                    dist[v] = nd
+                    pred[v] = u
+                    bq_insert(q, v, b)
+            u = x
+        if count - first > 1:
+            _sort_by_time(settled + first, count - first, dist)
+    ws.n_touched = count
+    return count
+
+
+cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                            index_t source, weight_t limit, Workspace* ws) noexcept nogil:
+    cdef index_t count
+    if ws.bq.inv_width > 0.0:
+        count = _bounded_buckets(indptr, indices, weights, source, limit, ws)
+        if count >= 0:
+            return count
+        _bq_abort(ws, ws.dist)
+        ws_reset(ws)
+    return _bounded_heap(indptr, indices, weights, source, limit, ws)
+
+
+cdef index_t _targets_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                           index_t source, weight_t limit, const unsigned char* is_target,
+                           index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
     cdef weight_t d, nd
     cdef index_t u, v, e
     cdef weight_t* dist = ws.dist
@@ -235,6 +423,73 @@ cdef index_t search_targets(const index_t* indptr, const index_t* indices, const
         _prefetch_top(heap, indptr, indices, weights)
     ws.n_touched = n_touched
     return found
+
+
+cdef index_t _targets_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                              index_t source, weight_t limit, const unsigned char* is_target,
+                              index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
+    cdef weight_t d, nd, dv
+    cdef index_t u, v, e, x
+    cdef weight_t* dist = ws.dist
+    cdef index_t* pred = ws.pred
+    cdef index_t* touched = ws.touched
+    cdef BucketQueue* q = &ws.bq
+    cdef index_t n_touched = 1
+    cdef index_t found = 0
+    cdef int64_t cur = 0
+    cdef int64_t b
+    dist[source] = 0.0
+    pred[source] = NO_NODE
+    touched[0] = source
+    bq_insert(q, source, 0)
+    while q.size > 0:
+        cur = bq_next_bucket(q, cur)
+        u = bq_take(q, cur)
+        while u != NO_NODE:
+            x = q.next[u]
+            q.size -= 1
+            if is_target != NULL:
+                if is_target[u]:
+                    found += 1
+            elif u == target:
+                found += 1
+            if found >= n_targets:     # queued nodes left: ws_reset empties the queue
+                ws.n_touched = n_touched
+                return found
+            d = dist[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                nd = d + weights[e]
+                v = indices[e]
+                dv = dist[v]
+                if nd < dv and nd <= limit:
+                    b = bq_bucket(q, nd)
+                    if b <= cur or b - cur >= q.B:
+                        ws.n_touched = n_touched
+                        return -1
+                    if dv == INF:
+                        touched[n_touched] = v
+                        n_touched += 1
+                        _prefetch_edges(indptr, indices, weights, v)
+                    else:
+                        bq_remove(q, v, bq_bucket(q, dv))
+                    dist[v] = nd
+                    pred[v] = u
+                    bq_insert(q, v, b)
+            u = x
+    ws.n_touched = n_touched
+    return found
+
+
+cdef index_t search_targets(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                            index_t source, weight_t limit, const unsigned char* is_target,
+                            index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
+    cdef index_t found
+    if ws.bq.inv_width > 0.0:
+        found = _targets_buckets(indptr, indices, weights, source, limit, is_target, n_targets, target, ws)
+        if found >= 0:
+            return found
+        ws_reset(ws)        # every node timed is in ``touched``
+    return _targets_heap(indptr, indices, weights, source, limit, is_target, n_targets, target, ws)
 
 
 cdef int search_nearest(const index_t* indptr, const index_t* indices, const weight_t* weights,
@@ -513,7 +768,7 @@ cdef void _dense_one(Csr* g, index_t source, const index_t* perm, weight_t limit
         if prow != NULL:
             for j in range(n):
                 prow[j] = NO_NODE
-        search_dense(g.indptr, g.indices, g.weights, source, limit, row, prow, &ws.heap)
+        search_dense(g.indptr, g.indices, g.weights, source, limit, row, prow, ws)
         return
     r = search_bounded(g.indptr, g.indices, g.weights, source, limit, ws)
     for j in range(r):
