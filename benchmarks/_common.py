@@ -154,7 +154,7 @@ def _yield_cpu() -> None:
 
 
 def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, budget_s: float = 20.0,
-            warmup: bool = True) -> dict[str, Timing]:
+            warmup: bool = True, min_sample_s: float = 0.0) -> dict[str, Timing]:
     """Median-of-``repeat`` timings of several methods, run round-robin.
 
     Parameters
@@ -162,30 +162,47 @@ def measure(methods: dict[str, Callable[[], Any] | Method], repeat: int = 5, bud
     methods
         Name -> zero-argument callable (or :class:`Method`).
     repeat
-        Timed calls per method.
+        Timed samples per method.
     budget_s
         A method stops being repeated once its total timed time exceeds this budget.
     warmup
         One untimed call of each method first (one-time set-up: imports, caches); its
         time is kept as ``extra["first_call_s"]``.
+    min_sample_s
+        When > 0, a method whose single call is shorter than this is timed in batches, as
+        :mod:`timeit` does: each sample runs ``number`` back-to-back calls (``number`` set
+        once from a probe call so that a sample lasts about ``min_sample_s``, at most
+        10,000) and records their mean.  Microsecond calls are then measured at their
+        steady-state cost, not dominated by the timer and by caches cooled by the other
+        methods' samples.  ``number`` is kept as ``extra["calls_per_sample"]``.
     """
     ms = {k: m if isinstance(m, Method) else Method(m) for k, m in methods.items()}
     out = {k: Timing([], m.scale, m.note) for k, m in ms.items()}
+    number = dict.fromkeys(ms, 1)
     if warmup:
         for k, m in ms.items():
             t0 = time.perf_counter()
             m.fn()
             out[k].extra["first_call_s"] = (time.perf_counter() - t0) * m.scale
+    if min_sample_s > 0:
+        for k, m in ms.items():
+            t0 = time.perf_counter()
+            m.fn()
+            probe = time.perf_counter() - t0
+            number[k] = max(1, min(10_000, int(min_sample_s / max(probe, 1e-7))))
+            out[k].extra["calls_per_sample"] = number[k]
     for _ in range(max(1, repeat)):
         for k, m in ms.items():
-            if out[k].times and sum(out[k].times) > budget_s:
+            if out[k].times and sum(out[k].times) * number[k] > budget_s:
                 continue
+            fn, calls = m.fn, number[k]
             _yield_cpu()
             c0 = time.process_time()
             t0 = time.perf_counter()
-            m.fn()
-            out[k].times.append(time.perf_counter() - t0)
-            out[k].cpu_times.append(time.process_time() - c0)
+            for _ in range(calls):
+                fn()
+            out[k].times.append((time.perf_counter() - t0) / calls)
+            out[k].cpu_times.append((time.process_time() - c0) / calls)
     return out
 
 

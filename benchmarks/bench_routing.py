@@ -12,7 +12,7 @@ Cases (walk graph unless stated; sources drawn at random with a fixed seed, the 
 for every method):
 
 ``one_to_all``
-    One full search; the next call uses the next of 16 sources.
+    One full search; the next call uses the next of 256 random sources.
 ``one_bounded``
     One search bounded to 1.2 km (15 minutes of walking).  kaicity and scipy return a
     dense row (``limit=``); networkx uses ``cutoff=``; igraph has no cutoff, so it runs a
@@ -39,12 +39,14 @@ for every method):
     ``distances(source, target)``; networkx: one search per origin (subset, scaled).
 
 kaicity runs with its default ``threads=None`` (up to all OpenMP threads, one thread for
-jobs too small to gain from more).  networkx is skipped above 50,000 nodes.  Every method gets one untimed warm-up call;
-times are medians of round-robin repeats (see ``_common.py``).  Targets checked: kaicity
+jobs too small to gain from more).  networkx is skipped above 50,000 nodes.  Every method
+gets one untimed warm-up call; times are medians of round-robin samples, and a method
+whose call takes less than 20 ms is timed in batches of back-to-back calls, as
+:mod:`timeit` does (``MIN_SAMPLE_S``; see ``measure`` in ``_common.py``).  Targets checked: kaicity
 at least 2x faster than scipy and 50x faster than networkx on ``one_to_all`` and
 ``bounded_1000`` on every network, and a ``bounded_1000`` result whose memory is
 O(nodes reached) (12 bytes per reached pair) instead of 1000 x n x 8 bytes; the
-per-thread work arrays add 36 bytes per node and thread.
+per-thread work arrays add 44 bytes per node and thread.
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ N_BOUNDED = 1000
 N_MATRIX = 500
 N_CATEGORIES = 5
 SCIPY_CHUNK = 100
+N_ONE_SOURCES = 256
+MIN_SAMPLE_S = 0.02
 
 
 # ------------------------------------------------------------------------------- peers
@@ -130,7 +134,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
     Gi = igraph_graph(ig, walk)
     Gx = networkx_graph(nx, walk)
     n = walk.n_nodes
-    one_sources = rng.integers(0, n, 16).tolist()
+    one_sources = rng.integers(0, n, N_ONE_SOURCES).tolist()
 
     # one-to-all
     methods = {
@@ -143,7 +147,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
     if Gx is not None:
         methods["networkx"] = rotating(lambda s: nx.single_source_dijkstra_path_length(Gx, s, weight="weight"),
                                        one_sources)
-    row = results.add("one_to_all", net, n, measure(methods, repeat))
+    row = results.add("one_to_all", net, n, measure(methods, repeat, min_sample_s=MIN_SAMPLE_S))
     results.check(row, "scipy", 2.0, "kaicity >= 2x scipy")
     if Gx is not None:
         results.check(row, "networkx", 50.0, "kaicity >= 50x networkx")
@@ -161,7 +165,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
         methods["networkx"] = rotating(
             lambda s: nx.single_source_dijkstra_path_length(Gx, s, cutoff=lim, weight="weight"), one_sources)
     methods["kaicity-sparse"] = rotating(lambda s: routing.bounded_times(walk, s, lim), one_sources)
-    results.add("one_bounded", net, n, measure(methods, repeat * 3))
+    results.add("one_bounded", net, n, measure(methods, repeat * 3, min_sample_s=MIN_SAMPLE_S))
 
     # 1,000 bounded searches (1.2 km)
     src = rng.integers(0, n, N_BOUNDED)
@@ -181,8 +185,8 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
             lambda: [nx.single_source_dijkstra_path_length(Gx, int(s), cutoff=lim, weight="weight")
                      for s in src[:k]], scale=N_BOUNDED / k)
     dense_bytes = N_BOUNDED * n * 8
-    workspace_bytes = 36 * n * threads
-    row = results.add("bounded_1000", net, n, measure(methods, repeat),
+    workspace_bytes = 44 * n * threads
+    row = results.add("bounded_1000", net, n, measure(methods, repeat, min_sample_s=MIN_SAMPLE_S),
                       result_bytes=sparse.nbytes, dense_result_bytes=dense_bytes,
                       workspace_bytes=workspace_bytes, reached_per_source=sparse.nnz / N_BOUNDED)
     results.check(row, "scipy", 2.0, "kaicity >= 2x scipy")
@@ -218,7 +222,7 @@ def walk_cases(net: Network, walk, results: Results, repeat: int, peers: dict, t
         methods["networkx"] = Method(
             lambda: [nx.multi_source_dijkstra_path_length(Gx, set(s.tolist()), weight="weight") for s in sets],
             note="times only")
-    results.add("nearest_5cat", net, n, measure(methods, repeat), sources_per_set=size)
+    results.add("nearest_5cat", net, n, measure(methods, repeat, min_sample_s=MIN_SAMPLE_S), sources_per_set=size)
 
 
 def drive_matrix(net: Network, drive, results: Results, repeat: int, peers: dict, threads: int,
@@ -251,7 +255,7 @@ def drive_matrix(net: Network, drive, results: Results, repeat: int, peers: dict
             return out
 
         methods["networkx"] = Method(nx_matrix, scale=N_MATRIX / k)
-    results.add("matrix_500", net.name + " (drive)", nd, measure(methods, repeat))
+    results.add("matrix_500", net.name + " (drive)", nd, measure(methods, repeat, min_sample_s=MIN_SAMPLE_S))
 
 
 def main(argv: list[str] | None = None) -> int:
