@@ -30,8 +30,21 @@ cdef struct Workspace:
     char _pad_tail[64]
 
 
+# A growable per-thread result buffer (bounded-search rows, paths), kept by Workspaces so
+# that its memory (already faulted in) is reused by the next call.
+cdef struct OutBuf:
+    char _pad_head[64]  # one buffer per thread in an array: no false sharing on size
+    index_t* nodes
+    weight_t* times     # NULL for buffers that hold nodes only
+    Py_ssize_t size
+    Py_ssize_t cap      # entries allocated in ``nodes``
+    Py_ssize_t tcap     # entries allocated in ``times``
+    char _pad_tail[64]
+
+
 cdef class Workspaces:
     cdef Workspace* ws
+    cdef OutBuf* bufs   # one per workspace
     cdef readonly int count
     cdef readonly index_t n
     cdef readonly int64_t bucket_slots
@@ -56,9 +69,9 @@ cdef index_t search_dense(const index_t* indptr, const index_t* indices, const w
 
 # Dijkstra from ``source`` within ``limit`` in a clean Workspace.  The settled nodes are
 # ``ws.touched[:count]`` in non-decreasing time (equal times by node index with the
-# bucket queue, in heap order with the heap), their times in
-# ``ws.dist``, their predecessors in ``ws.pred``.  Returns ``count``; the caller reads
-# the result, then calls ``ws_reset``.
+# bucket queue, in heap order with the heap), their times in ``ws.dist`` (no
+# predecessors: use search_targets for paths).  Returns ``count``; the caller reads the
+# result, then calls ``ws_reset``.
 cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const weight_t* weights,
                             index_t source, weight_t limit, Workspace* ws) noexcept nogil
 

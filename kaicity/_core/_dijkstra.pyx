@@ -21,7 +21,7 @@ minimum over all paths of that sum, whichever implementation computes it.
 from cython.parallel cimport parallel, prange, threadid
 from libc.stdint cimport int64_t
 from libc.stdlib cimport calloc, free, realloc
-from libc.string cimport memcpy
+from libc.string cimport memcpy, memset
 
 from time import perf_counter as _perf_counter
 
@@ -131,6 +131,7 @@ cdef class Workspaces:
 
     def __cinit__(self, index_t n, int count=1):
         self.ws = NULL
+        self.bufs = NULL
         self.count = 0
         self.n = n
         self.bucket_slots = 0
@@ -162,10 +163,17 @@ cdef class Workspaces:
         cdef Workspace* grown
         if count <= self.count:
             return
+        cdef OutBuf* grown_bufs
         grown = <Workspace*> realloc(self.ws, <size_t> count * sizeof(Workspace))
         if grown == NULL:
             raise MemoryError("kaicity routing: cannot allocate search workspaces")
         self.ws = grown
+        grown_bufs = <OutBuf*> realloc(self.bufs, <size_t> count * sizeof(OutBuf))
+        if grown_bufs == NULL:
+            raise MemoryError("kaicity routing: cannot allocate result buffers")
+        self.bufs = grown_bufs
+        for i in range(self.count, count):
+            memset(&self.bufs[i], 0, sizeof(OutBuf))
         for i in range(self.count, count):
             if ws_init(&self.ws[i], self.n) != 0:
                 raise MemoryError(f"kaicity routing: cannot allocate search workspaces for {self.n} nodes")
@@ -180,6 +188,11 @@ cdef class Workspaces:
                 ws_free(&self.ws[i])
             free(self.ws)
             self.ws = NULL
+        if self.bufs != NULL:
+            for i in range(self.count):
+                outbuf_release(&self.bufs[i])
+            free(self.bufs)
+            self.bufs = NULL
 
 
 # ------------------------------------------------------------------------ single searches
@@ -300,12 +313,10 @@ cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const 
     cdef weight_t d, nd
     cdef index_t u, v, e
     cdef weight_t* dist = ws.dist
-    cdef index_t* pred = ws.pred
     cdef index_t* settled = ws.touched
     cdef IndexedHeap* heap = &ws.heap
     cdef index_t count = 0
     dist[source] = 0.0
-    pred[source] = NO_NODE
     heap_update(heap, source, 0.0)
     # every node pushed is within the limit and gets popped: touched == settled
     while heap.size > 0:
@@ -319,7 +330,6 @@ cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const 
                 if dist[v] == INF:
                     _prefetch_edges(indptr, indices, weights, v)
                 dist[v] = nd
-                pred[v] = u
                 heap_update(heap, v, nd)
         _prefetch_top(heap, indptr, indices, weights)
     ws.n_touched = count
@@ -331,14 +341,12 @@ cdef index_t _bounded_buckets(const index_t* indptr, const index_t* indices, con
     cdef weight_t d, nd, dv
     cdef index_t u, v, e, x, first
     cdef weight_t* dist = ws.dist
-    cdef index_t* pred = ws.pred
     cdef index_t* settled = ws.touched
     cdef BucketQueue* q = &ws.bq
     cdef index_t count = 0
     cdef int64_t cur = 0
     cdef int64_t b
     dist[source] = 0.0
-    pred[source] = NO_NODE
     bq_insert(q, source, 0)
     while q.size > 0:
         cur = bq_next_bucket(q, cur)
@@ -364,7 +372,6 @@ cdef index_t _bounded_buckets(const index_t* indptr, const index_t* indices, con
                     else:
                         bq_remove(q, v, bq_bucket(q, dv))
                     dist[v] = nd
-                    pred[v] = u
                     bq_insert(q, v, b)
             u = x
         if count - first > 1:
@@ -598,46 +605,43 @@ cdef int search_nearest(const index_t* indptr, const index_t* indices, const wei
 
 
 # --------------------------------------------------------------- per-thread output buffers
-cdef struct OutBuf:
-    char _pad_head[64]  # one buffer per thread in an array: no false sharing on size
-    index_t* nodes
-    weight_t* times     # NULL for buffers that hold nodes only
-    Py_ssize_t size
-    Py_ssize_t cap
-    char _pad_tail[64]
+#: result buffers larger than this (bytes) are released after a call instead of being kept
+cdef Py_ssize_t OUTBUF_KEEP_BYTES = 64 * 1024 * 1024
 
 
 cdef int outbuf_reserve(OutBuf* b, Py_ssize_t extra, bint with_times) noexcept nogil:
-    """Make room for ``extra`` more entries; returns -1 when out of memory."""
-    cdef Py_ssize_t cap = b.cap
+    """Make room for ``extra`` more entries (in ``times`` too when ``with_times``);
+    returns -1 when out of memory."""
+    cdef Py_ssize_t need = b.size + extra
+    cdef Py_ssize_t cap
     cdef void* p
-    if b.size + extra <= cap:
-        return 0
-    if cap < 4096:
-        cap = 4096
-    while cap < b.size + extra:
-        cap *= 2
-    p = realloc(b.nodes, <size_t> cap * sizeof(index_t))
-    if p == NULL:
-        return -1
-    b.nodes = <index_t*> p
-    if with_times:
+    if need > b.cap:
+        cap = b.cap if b.cap >= 4096 else 4096
+        while cap < need:
+            cap *= 2
+        p = realloc(b.nodes, <size_t> cap * sizeof(index_t))
+        if p == NULL:
+            return -1
+        b.nodes = <index_t*> p
+        b.cap = cap
+    if with_times and need > b.tcap:
+        cap = b.cap if b.cap >= need else need
         p = realloc(b.times, <size_t> cap * sizeof(weight_t))
         if p == NULL:
             return -1
         b.times = <weight_t*> p
-    b.cap = cap
+        b.tcap = cap
     return 0
 
 
-cdef void outbufs_free(OutBuf* bufs, int count) noexcept nogil:
-    cdef int t
-    if bufs == NULL:
-        return
-    for t in range(count):
-        free(bufs[t].nodes)
-        free(bufs[t].times)
-    free(bufs)
+cdef void outbuf_release(OutBuf* b) noexcept nogil:
+    free(b.nodes)
+    free(b.times)
+    b.nodes = NULL
+    b.times = NULL
+    b.size = 0
+    b.cap = 0
+    b.tcap = 0
 
 
 ctypedef void (*task_fn)(void* ctx, Py_ssize_t i, int tid) noexcept nogil
@@ -716,8 +720,9 @@ cdef inline Csr _csr(const index_t[::1] indptr, const index_t[::1] indices,
 
 
 cdef object _gather(OutBuf* bufs, Py_ssize_t k, const int[::1] owner, const Py_ssize_t[::1] offset,
-                    const Py_ssize_t[::1] count, bint with_times):
-    """Concatenate each task's segment, in task order, into fresh numpy arrays."""
+                    const Py_ssize_t[::1] count, bint with_times, int nt):
+    """Concatenate each task's segment, in task order, into fresh numpy arrays (on ``nt``
+    threads when there is more than about a megabyte to copy)."""
     cdef Py_ssize_t i, total = 0
     for i in range(k):
         total += count[i]
@@ -729,16 +734,26 @@ cdef object _gather(OutBuf* bufs, Py_ssize_t k, const int[::1] owner, const Py_s
     cdef index_t[::1] nodes_v = nodes
     cdef weight_t[::1] times_v = times
     cdef long long[::1] ptr_v = indptr
-    cdef OutBuf* b
+    if total == 0:
+        return indptr, nodes, times
+    if total < 100_000:
+        nt = 1
     with nogil:
-        for i in range(k):
-            if count[i] == 0:
-                continue
-            b = &bufs[owner[i]]
-            memcpy(&nodes_v[ptr_v[i]], &b.nodes[offset[i]], <size_t> count[i] * sizeof(index_t))
-            if with_times:
-                memcpy(&times_v[ptr_v[i]], &b.times[offset[i]], <size_t> count[i] * sizeof(weight_t))
+        for i in prange(k, schedule="static", num_threads=nt):
+            _copy_segment(bufs, i, owner, offset, count, ptr_v, nodes_v, times_v, with_times)
     return indptr, nodes, times
+
+
+cdef inline void _copy_segment(OutBuf* bufs, Py_ssize_t i, const int[::1] owner, const Py_ssize_t[::1] offset,
+                               const Py_ssize_t[::1] count, const long long[::1] ptr,
+                               index_t[::1] nodes, weight_t[::1] times, bint with_times) noexcept nogil:
+    cdef OutBuf* b
+    if count[i] == 0:
+        return
+    b = &bufs[owner[i]]
+    memcpy(&nodes[ptr[i]], &b.nodes[offset[i]], <size_t> count[i] * sizeof(index_t))
+    if with_times:
+        memcpy(&times[ptr[i]], &b.times[offset[i]], <size_t> count[i] * sizeof(weight_t))
 
 
 # ---------------------------------------------------------------------- Python kernels
@@ -895,9 +910,10 @@ cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, 
     cdef int[::1] owner = owner_a
     cdef Py_ssize_t[::1] offset = offset_a
     cdef Py_ssize_t[::1] count = count_a
-    cdef OutBuf* bufs = <OutBuf*> calloc(nt, sizeof(OutBuf))
-    if bufs == NULL:
-        raise MemoryError("kaicity routing: cannot allocate result buffers")
+    cdef OutBuf* bufs = work.bufs
+    cdef int t
+    for t in range(nt):
+        bufs[t].size = 0
     try:
         if k > 0:
             c.wss = work.ws
@@ -909,9 +925,13 @@ cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, 
             _drive(fn, c, k, nt, min_parallel_s, order)
         if failed:
             raise MemoryError(f"kaicity routing: out of memory while storing {what}")
-        return _gather(bufs, k, owner, offset, count, with_times)
+        return _gather(bufs, k, owner, offset, count, with_times, nt)
     finally:
-        outbufs_free(bufs, nt)
+        for t in range(nt):     # keep the (already paged-in) memory for the next call, unless huge
+            bufs[t].size = 0
+            if bufs[t].cap * <Py_ssize_t> sizeof(index_t) + bufs[t].tcap * <Py_ssize_t> sizeof(weight_t) \
+                    > OUTBUF_KEEP_BYTES:
+                outbuf_release(&bufs[t])
 
 
 def sparse_times(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
