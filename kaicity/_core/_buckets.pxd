@@ -10,8 +10,10 @@
 # search reaches bucket ``k`` its members already have their final times and can be
 # settled in any order without comparing keys.  There is no heap and no key comparison
 # in the queue at all, only list splicing, which is why it is faster than the indexed
-# heap on street graphs (measured: 1.2x-2.4x on one-to-all searches of the Seoul and
-# synthetic networks).  Times are the same float64 sums as with the heap (a node keeps
+# heap on street graphs (measured: 1.2x-1.3x on one-to-all searches of the Seoul and
+# synthetic networks).  Also tried: a radix heap and FIFO label-correcting (SPFA) were
+# slower; Delta-stepping with 16x wider buckets gained up to 1.2x on full searches but
+# processes nodes more than once and loses the settling order of bounded rows.  Times are the same float64 sums as with the heap (a node keeps
 # the minimum over its in-edges of ``dist[u] + w``, whatever the settling order).
 #
 # Buckets are circular: live entries always lie within ``w_max / width + 1`` buckets of
