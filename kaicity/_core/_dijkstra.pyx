@@ -910,10 +910,8 @@ cdef object _run_buffered(task_fn fn, OutCtx* c, Py_ssize_t k, Workspaces work, 
     cdef int[::1] owner = owner_a
     cdef Py_ssize_t[::1] offset = offset_a
     cdef Py_ssize_t[::1] count = count_a
-    cdef OutBuf* bufs = work.bufs
+    cdef OutBuf* bufs = work.bufs      # empty: every call leaves them with size 0
     cdef int t
-    for t in range(nt):
-        bufs[t].size = 0
     try:
         if k > 0:
             c.wss = work.ws
