@@ -853,7 +853,7 @@ cdef void _sparse_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
     cdef OutCtx* c = <OutCtx*> p
     cdef Workspace* ws = &c.wss[tid]
     cdef OutBuf* buf = &c.bufs[tid]
-    cdef index_t r, j
+    cdef index_t r, j, v
     r = search_bounded(c.g.indptr, c.g.indices, c.g.weights, c.sources[i], c.limit, ws)
     c.owner[i] = tid
     c.offset[i] = buf.size
@@ -862,8 +862,11 @@ cdef void _sparse_task(void* p, Py_ssize_t i, int tid) noexcept nogil:
         c.failed[0] = 1
     else:
         memcpy(&buf.nodes[buf.size], ws.touched, <size_t> r * sizeof(index_t))
-        for j in range(r):
-            buf.times[buf.size + j] = ws.dist[ws.touched[j]]
+        for j in range(r):              # copy the times and reset them in one pass
+            v = ws.touched[j]
+            buf.times[buf.size + j] = ws.dist[v]
+            ws.dist[v] = INF
+        ws.n_touched = 0
         c.count[i] = r
         buf.size += r
     ws_reset(ws)
