@@ -254,14 +254,47 @@ cdef index_t _dense_heap(const index_t* indptr, const index_t* indices, const we
     return count
 
 
+cdef inline int _relax_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                               index_t u, weight_t d, weight_t limit, int64_t cur, weight_t* dist,
+                               index_t* pred, index_t* touched, index_t* n_touched,
+                               BucketQueue* q) noexcept nogil:
+    """Relax the edges of ``u`` (settled at ``d`` from bucket ``cur``) into the bucket queue.
+
+    ``pred`` and ``touched`` are optional (NULL); newly timed nodes are appended to
+    ``touched`` at ``n_touched[0]``, which is advanced.  Returns 0, or -1 when a time
+    falls outside the bucket window (the caller then reruns the search on the heap).
+    """
+    cdef weight_t nd, dv
+    cdef index_t v, e
+    cdef int64_t b
+    for e in range(indptr[u], indptr[u + 1]):
+        nd = d + weights[e]
+        v = indices[e]
+        dv = dist[v]
+        if nd < dv and nd <= limit:
+            b = bq_bucket(q, nd)
+            if b <= cur or b - cur >= q.B:
+                return -1
+            if dv == INF:
+                if touched != NULL:
+                    touched[n_touched[0]] = v
+                    n_touched[0] += 1
+                _prefetch_edges(indptr, indices, weights, v)
+            else:
+                bq_remove(q, v, bq_bucket(q, dv))
+            dist[v] = nd
+            if pred != NULL:
+                pred[v] = u
+            bq_insert(q, v, b)
+    return 0
+
+
 cdef index_t _dense_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
                             index_t source, weight_t limit, weight_t* dist, index_t* pred,
                             BucketQueue* q) noexcept nogil:
-    cdef weight_t d, nd, dv
-    cdef index_t u, v, e, x
+    cdef index_t u, x
     cdef index_t count = 0
     cdef int64_t cur = 0
-    cdef int64_t b
     dist[source] = 0.0
     bq_insert(q, source, 0)
     while q.size > 0:
@@ -271,23 +304,8 @@ cdef index_t _dense_buckets(const index_t* indptr, const index_t* indices, const
             x = q.next[u]
             q.size -= 1
             count += 1
-            d = dist[u]
-            for e in range(indptr[u], indptr[u + 1]):
-                nd = d + weights[e]
-                v = indices[e]
-                dv = dist[v]
-                if nd < dv and nd <= limit:
-                    b = bq_bucket(q, nd)
-                    if b <= cur or b - cur >= q.B:
-                        return -1
-                    if dv == INF:
-                        _prefetch_edges(indptr, indices, weights, v)
-                    else:
-                        bq_remove(q, v, bq_bucket(q, dv))
-                    dist[v] = nd
-                    if pred != NULL:
-                        pred[v] = u
-                    bq_insert(q, v, b)
+            if _relax_buckets(indptr, indices, weights, u, dist[u], limit, cur, dist, pred, NULL, NULL, q) < 0:
+                return -1
             u = x
     return count
 
@@ -338,14 +356,12 @@ cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const 
 
 cdef index_t _bounded_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
                               index_t source, weight_t limit, Workspace* ws) noexcept nogil:
-    cdef weight_t d, nd, dv
-    cdef index_t u, v, e, x, first
+    cdef index_t u, x, first
     cdef weight_t* dist = ws.dist
     cdef index_t* settled = ws.touched
     cdef BucketQueue* q = &ws.bq
     cdef index_t count = 0
     cdef int64_t cur = 0
-    cdef int64_t b
     dist[source] = 0.0
     bq_insert(q, source, 0)
     while q.size > 0:
@@ -357,22 +373,9 @@ cdef index_t _bounded_buckets(const index_t* indptr, const index_t* indices, con
             q.size -= 1
             settled[count] = u
             count += 1
-            d = dist[u]
-            for e in range(indptr[u], indptr[u + 1]):
-                nd = d + weights[e]
-                v = indices[e]
-                dv = dist[v]
-                if nd < dv and nd <= limit:
-                    b = bq_bucket(q, nd)
-                    if b <= cur or b - cur >= q.B:
-                        ws.n_touched = count
-                        return -1
-                    if dv == INF:
-                        _prefetch_edges(indptr, indices, weights, v)
-                    else:
-                        bq_remove(q, v, bq_bucket(q, dv))
-                    dist[v] = nd
-                    bq_insert(q, v, b)
+            if _relax_buckets(indptr, indices, weights, u, dist[u], limit, cur, dist, NULL, NULL, NULL, q) < 0:
+                ws.n_touched = count
+                return -1
             u = x
         if count - first > 1:
             _sort_by_time(settled + first, count - first, dist)
@@ -435,19 +438,15 @@ cdef index_t _targets_heap(const index_t* indptr, const index_t* indices, const 
 cdef index_t _targets_buckets(const index_t* indptr, const index_t* indices, const weight_t* weights,
                               index_t source, weight_t limit, const unsigned char* is_target,
                               index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
-    cdef weight_t d, nd, dv
-    cdef index_t u, v, e, x
+    cdef index_t u, x
     cdef weight_t* dist = ws.dist
-    cdef index_t* pred = ws.pred
-    cdef index_t* touched = ws.touched
     cdef BucketQueue* q = &ws.bq
-    cdef index_t n_touched = 1
     cdef index_t found = 0
     cdef int64_t cur = 0
-    cdef int64_t b
     dist[source] = 0.0
-    pred[source] = NO_NODE
-    touched[0] = source
+    ws.pred[source] = NO_NODE
+    ws.touched[0] = source
+    ws.n_touched = 1
     bq_insert(q, source, 0)
     while q.size > 0:
         cur = bq_next_bucket(q, cur)
@@ -461,29 +460,11 @@ cdef index_t _targets_buckets(const index_t* indptr, const index_t* indices, con
             elif u == target:
                 found += 1
             if found >= n_targets:     # queued nodes left: ws_reset empties the queue
-                ws.n_touched = n_touched
                 return found
-            d = dist[u]
-            for e in range(indptr[u], indptr[u + 1]):
-                nd = d + weights[e]
-                v = indices[e]
-                dv = dist[v]
-                if nd < dv and nd <= limit:
-                    b = bq_bucket(q, nd)
-                    if b <= cur or b - cur >= q.B:
-                        ws.n_touched = n_touched
-                        return -1
-                    if dv == INF:
-                        touched[n_touched] = v
-                        n_touched += 1
-                        _prefetch_edges(indptr, indices, weights, v)
-                    else:
-                        bq_remove(q, v, bq_bucket(q, dv))
-                    dist[v] = nd
-                    pred[v] = u
-                    bq_insert(q, v, b)
+            if _relax_buckets(indptr, indices, weights, u, dist[u], limit, cur, dist, ws.pred, ws.touched,
+                              &ws.n_touched, q) < 0:
+                return -1
             u = x
-    ws.n_touched = n_touched
     return found
 
 
