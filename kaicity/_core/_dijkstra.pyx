@@ -228,29 +228,45 @@ cdef inline void _sort_by_time(index_t* nodes, index_t count, const weight_t* di
         nodes[j + 1] = v
 
 
+cdef inline void _relax_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
+                             index_t u, weight_t d, weight_t limit, weight_t* dist, index_t* pred,
+                             index_t* touched, index_t* n_touched, IndexedHeap* heap) noexcept nogil:
+    """Relax the edges of ``u`` (settled at ``d``) into the heap, then prefetch the next top.
+
+    ``pred`` and ``touched`` are optional (NULL); newly timed nodes are appended to
+    ``touched`` at ``n_touched[0]``, which is advanced.  A settled node ``v`` has
+    ``dist[v] <= d <= nd``, so it is never pushed again.
+    """
+    cdef weight_t nd
+    cdef index_t v, e
+    for e in range(indptr[u], indptr[u + 1]):
+        nd = d + weights[e]
+        v = indices[e]
+        if nd < dist[v] and nd <= limit:
+            if dist[v] == INF:
+                if touched != NULL:
+                    touched[n_touched[0]] = v
+                    n_touched[0] += 1
+                _prefetch_edges(indptr, indices, weights, v)
+            dist[v] = nd
+            if pred != NULL:
+                pred[v] = u
+            heap_update(heap, v, nd)
+    _prefetch_top(heap, indptr, indices, weights)
+
+
 cdef index_t _dense_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
                          index_t source, weight_t limit, weight_t* dist, index_t* pred,
                          IndexedHeap* heap) noexcept nogil:
-    cdef weight_t d, nd
-    cdef index_t u, v, e
+    cdef weight_t d
+    cdef index_t u
     cdef index_t count = 0
     dist[source] = 0.0
     heap_update(heap, source, 0.0)
     while heap.size > 0:
         u = heap_pop(heap, &d)
         count += 1
-        for e in range(indptr[u], indptr[u + 1]):
-            nd = d + weights[e]
-            v = indices[e]
-            # a settled v has dist[v] <= d <= nd: it is never pushed again
-            if nd < dist[v] and nd <= limit:
-                if dist[v] == INF:
-                    _prefetch_edges(indptr, indices, weights, v)
-                dist[v] = nd
-                if pred != NULL:
-                    pred[v] = u
-                heap_update(heap, v, nd)
-        _prefetch_top(heap, indptr, indices, weights)
+        _relax_heap(indptr, indices, weights, u, d, limit, dist, pred, NULL, NULL, heap)
     return count
 
 
@@ -328,8 +344,8 @@ cdef index_t search_dense(const index_t* indptr, const index_t* indices, const w
 
 cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
                            index_t source, weight_t limit, Workspace* ws) noexcept nogil:
-    cdef weight_t d, nd
-    cdef index_t u, v, e
+    cdef weight_t d
+    cdef index_t u
     cdef weight_t* dist = ws.dist
     cdef index_t* settled = ws.touched
     cdef IndexedHeap* heap = &ws.heap
@@ -341,15 +357,7 @@ cdef index_t _bounded_heap(const index_t* indptr, const index_t* indices, const 
         u = heap_pop(heap, &d)
         settled[count] = u
         count += 1
-        for e in range(indptr[u], indptr[u + 1]):
-            nd = d + weights[e]
-            v = indices[e]
-            if nd < dist[v] and nd <= limit:
-                if dist[v] == INF:
-                    _prefetch_edges(indptr, indices, weights, v)
-                dist[v] = nd
-                heap_update(heap, v, nd)
-        _prefetch_top(heap, indptr, indices, weights)
+        _relax_heap(indptr, indices, weights, u, d, limit, dist, NULL, NULL, NULL, heap)
     ws.n_touched = count
     return count
 
@@ -398,17 +406,14 @@ cdef index_t search_bounded(const index_t* indptr, const index_t* indices, const
 cdef index_t _targets_heap(const index_t* indptr, const index_t* indices, const weight_t* weights,
                            index_t source, weight_t limit, const unsigned char* is_target,
                            index_t n_targets, index_t target, Workspace* ws) noexcept nogil:
-    cdef weight_t d, nd
-    cdef index_t u, v, e
-    cdef weight_t* dist = ws.dist
-    cdef index_t* pred = ws.pred
-    cdef index_t* touched = ws.touched
+    cdef weight_t d
+    cdef index_t u
     cdef IndexedHeap* heap = &ws.heap
-    cdef index_t n_touched = 1
     cdef index_t found = 0
-    dist[source] = 0.0
-    pred[source] = NO_NODE
-    touched[0] = source
+    ws.dist[source] = 0.0
+    ws.pred[source] = NO_NODE
+    ws.touched[0] = source
+    ws.n_touched = 1
     heap_update(heap, source, 0.0)
     while heap.size > 0:
         u = heap_pop(heap, &d)
@@ -419,19 +424,7 @@ cdef index_t _targets_heap(const index_t* indptr, const index_t* indices, const 
             found += 1
         if found >= n_targets:
             break
-        for e in range(indptr[u], indptr[u + 1]):
-            nd = d + weights[e]
-            v = indices[e]
-            if nd < dist[v] and nd <= limit:
-                if dist[v] == INF:
-                    touched[n_touched] = v
-                    n_touched += 1
-                    _prefetch_edges(indptr, indices, weights, v)
-                dist[v] = nd
-                pred[v] = u
-                heap_update(heap, v, nd)
-        _prefetch_top(heap, indptr, indices, weights)
-    ws.n_touched = n_touched
+        _relax_heap(indptr, indices, weights, u, d, limit, ws.dist, ws.pred, ws.touched, &ws.n_touched, heap)
     return found
 
 
