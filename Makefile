@@ -1,7 +1,9 @@
-# kaicity developer commands.  `make demo` and `make test` work on a fresh clone:
-# they create .venv with the system python3, install kaicity editable with its dev
-# extras, build the Cython core in place, then run.  A second run with nothing
-# changed skips every set-up step.
+# kaicity developer commands.  `make demo` and `make test` work on a fresh clone with an
+# empty pip cache (PIP_NO_CACHE_DIR=1): they create .venv with the system python3, install
+# kaicity editable with its dev extras (with build isolation, so dependencies published only
+# as sdists build with their own backends), build the Cython core in place with the venv's
+# numpy, then run.  The editable install skips the core (KAICITY_SKIP_CORE=1) because the
+# next step builds it in place.  A second run with nothing changed skips every set-up step.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +23,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip "setuptools>=77" wheel "Cython>=3" numpy
 
 $(STAMP): $(PY) pyproject.toml setup.py
-	$(PY) -m pip install -q --no-build-isolation --config-settings editable_mode=compat -e ".[dev]"
+	KAICITY_SKIP_CORE=1 $(PY) -m pip install -q --config-settings editable_mode=compat -e ".[dev]"
 	$(PY) -m kaicity.viz.assets --quiet || true
 	touch $@
 

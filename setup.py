@@ -3,7 +3,9 @@
 Every ``kaicity/_core/*.pyx`` becomes an extension module, compiled with numpy's
 headers and ``-O3``.  OpenMP is used when the compiler accepts ``-fopenmp``; otherwise
 the build is serial and the ``prange`` loops run on one thread.  Set
-``KAICITY_NO_OPENMP=1`` to force a serial build.
+``KAICITY_NO_OPENMP=1`` to force a serial build.  ``KAICITY_SKIP_CORE=1`` builds no
+extension at all: the Makefile sets it for the editable install and then builds the core
+in place (``setup.py build_ext --inplace``) against the virtual environment's numpy.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ extensions = [
     for pyx in sorted(glob("kaicity/_core/*.pyx"))
 ]
 
+SKIP_CORE = bool(os.environ.get("KAICITY_SKIP_CORE"))
+
 setup(
-    ext_modules=cythonize(
+    ext_modules=[] if SKIP_CORE else cythonize(
         extensions,
         compiler_directives={
             "language_level": "3",
