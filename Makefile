@@ -16,7 +16,7 @@ OUT    ?= out/demo
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 export MPLBACKEND := Agg
 
-.PHONY: demo test bench lint build clean screenshot
+.PHONY: demo test bench lint build clean screenshot golden
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: build
 	@mkdir -p bench-results
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; \
 	  $(PY) $$f --json bench-results/$$(basename $$f .py).json || exit 1; done
+
+# regenerate tests/golden/ on purpose (a change of behaviour; say why in the commit)
+golden: build
+	$(PY) tests/golden/regenerate.py
 
 screenshot: build
 	$(PY) docs/make_screenshot.py
