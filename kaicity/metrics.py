@@ -16,7 +16,7 @@ import pandas as pd
 from kaicity.categories import CATEGORIES, GROUP_CODE, GROUPS, ZONES
 from kaicity.services.channel import able_probability
 from kaicity.services.population import by_key
-from kaicity.services.records import Outcome
+from kaicity.services.records import CHANNEL_NAMES, DELIVERIES, MODE_NAMES, Outcome
 
 FIFTEEN_MIN_S = 900.0
 
@@ -47,7 +47,6 @@ def trips_frame(model) -> pd.DataFrame:
     Times are minutes since the start of the run; ``time_to_service_min`` is wait +
     travel + queue until service starts.  Needs served after the horizon count as pending.
     """
-    from kaicity.model import CHANNEL_NAMES, MODE_NAMES
 
     needs, log, pop = model.needs, model.log, model.population
     n = len(needs)
@@ -253,7 +252,6 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
 # ------------------------------------------------------------ time series
 def timeseries_reporters(model) -> dict:
     """Model reporters for Mesa's DataCollector, recorded every tick (cumulative counts)."""
-    from kaicity.model import DELIVERIES
 
     eld = GROUP_CODE["elderly"]
     others = [i for i in range(len(GROUPS)) if i != eld]

@@ -21,6 +21,7 @@ import numpy as np
 from kaicity.agents import Activity, AISupportCentre, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import SimulationError
+from kaicity.metrics import timeseries_reporters
 from kaicity.network import load_city
 from kaicity.network.city import City
 from kaicity.scenario import Scenario, load_scenario
@@ -34,11 +35,8 @@ from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key, synthesize_population
 from kaicity.services.queues import servers_for_capacity
 from kaicity.services.random_streams import stream
-from kaicity.services.records import CHANNEL_CODE, MODE_CODE, NeedLog
+from kaicity.services.records import DELIVERIES, MODE_NAMES, NeedLog
 from kaicity.services.transit import TransitService
-
-#: How a met need was delivered: the mode for facility trips, else the channel.
-DELIVERIES: tuple[str, ...] = ("walk", "car", "bus", "drt", "ai_remote", "online", "support_centre")
 
 _NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
 
@@ -122,8 +120,6 @@ class KaiCityModel(mesa.Model):
         self._trip_travel = np.full(self.log.n, np.nan)
         self._used_today = np.zeros(pop.n, dtype=bool)
         self._build_counters()
-        from kaicity.metrics import timeseries_reporters
-
         self.datacollector = mesa.DataCollector(model_reporters=timeseries_reporters(self))
         self.running = True
         self.datacollector.collect(self)
@@ -419,6 +415,3 @@ class KaiCityModel(mesa.Model):
             bar.close()
         return self
 
-
-MODE_NAMES = {code: m.value for m, code in MODE_CODE.items()}
-CHANNEL_NAMES = {code: c.value for c, code in CHANNEL_CODE.items()}

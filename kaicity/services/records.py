@@ -13,6 +13,11 @@ CHANNELS: tuple[Channel, ...] = tuple(Channel)
 MODES: tuple[Mode, ...] = tuple(Mode)
 CHANNEL_CODE = {c: i for i, c in enumerate(CHANNELS)}
 MODE_CODE = {m: i for i, m in enumerate(MODES)}
+#: Code in :attr:`NeedLog.channel` / :attr:`NeedLog.mode` -> the name written to ``trips.csv``.
+CHANNEL_NAMES: dict[int, str] = {code: c.value for c, code in CHANNEL_CODE.items()}
+MODE_NAMES: dict[int, str] = {code: m.value for m, code in MODE_CODE.items()}
+#: How a met need was delivered: the mode for facility trips, else the channel.
+DELIVERIES: tuple[str, ...] = ("walk", "car", "bus", "drt", "ai_remote", "online", "support_centre")
 
 
 class Outcome(IntEnum):
