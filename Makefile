@@ -41,6 +41,7 @@ lint: build
 
 test: build
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 # peers are installed here, not by the package (the `bench` extra lists the same ones)
