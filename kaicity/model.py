@@ -18,7 +18,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from kaicity.agents import Activity, AISupportCentre, FixedRouteBus, Resident, ServiceFacility
+from kaicity.agents import AISupportCentre, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import SimulationError
 from kaicity.metrics import timeseries_reporters
@@ -271,7 +271,6 @@ class KaiCityModel(mesa.Model):
         """``resident`` leaves for ``place``; with a known travel time its arrival is scheduled."""
         self.log.plan(trip, channel, mode, place, now)
         resident.busy_until = math.inf
-        resident.activity = Activity.TRAVELLING
         if math.isfinite(travel_s):
             self._trip_travel[trip] = travel_s
             self.log.travel_s[trip] = travel_s
@@ -321,7 +320,6 @@ class KaiCityModel(mesa.Model):
         else:
             start, end = admitted
             self.log.met(trip, time, start, end)
-            resident.activity = Activity.AT_SERVICE
             if isinstance(place, AISupportCentre):
                 training = self.is_training(trip)
                 resident.literacy = place.teach(resident.literacy, training=training)
@@ -340,7 +338,6 @@ class KaiCityModel(mesa.Model):
         resident = self.residents[index]
         if resident.busy_until > time:
             return
-        resident.activity = Activity.HOME
         pending = self._deferred.pop(index, [])
         for trip in pending:
             self._dispatch_trip(trip, time)

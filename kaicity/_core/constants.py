@@ -4,5 +4,4 @@ import numpy as np
 
 INDEX_DTYPE = np.int32
 WEIGHT_DTYPE = np.float64
-INF = np.inf
 NO_NODE = -1

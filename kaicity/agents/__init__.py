@@ -7,6 +7,6 @@ write their own slice of it and call :mod:`kaicity.services` for the rules.
 from kaicity.agents.bus import FixedRouteBus
 from kaicity.agents.drt import DRTVehicle
 from kaicity.agents.facility import AISupportCentre, ServiceFacility
-from kaicity.agents.resident import Activity, Resident
+from kaicity.agents.resident import Resident
 
-__all__ = ["AISupportCentre", "Activity", "DRTVehicle", "FixedRouteBus", "Resident", "ServiceFacility"]
+__all__ = ["AISupportCentre", "DRTVehicle", "FixedRouteBus", "Resident", "ServiceFacility"]

@@ -40,11 +40,6 @@ class FixedRouteBus(mesa.Agent):
         """Departure time from the first stop (simulation seconds)."""
         return float(self.network.patterns[self.pattern].run_starts[self.run])
 
-    def on_road(self, now: float) -> bool:
-        """True while the run is between its first and last stop."""
-        pat = self.network.patterns[self.pattern]
-        return 0.0 <= now - self.departure <= pat.path_times[-1]
-
     @property
     def boardings(self) -> int:
         """Riders who reserved a seat on this run."""

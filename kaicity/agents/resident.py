@@ -8,22 +8,13 @@ place, or it comes home.  Elderly residents are residents whose age group is
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 
 import mesa
 
-from kaicity.categories import GROUP_CODE, GROUPS, ZONES
+from kaicity.categories import GROUPS, ZONES
 from kaicity.services.channel import Channel, choose_channel
 from kaicity.services.mode import Mode, choose_mode
 from kaicity.services.transit import TripRequest
-
-
-class Activity(StrEnum):
-    """What a resident is doing."""
-
-    HOME = "home"
-    TRAVELLING = "travelling"
-    AT_SERVICE = "at_service"
 
 
 class Resident(mesa.Agent):
@@ -40,7 +31,6 @@ class Resident(mesa.Agent):
     def __init__(self, model, index: int) -> None:
         super().__init__(model)
         self.index = int(index)
-        self.activity = Activity.HOME
 
     # ------------------------------------------------------------ state views
     @property
@@ -57,11 +47,6 @@ class Resident(mesa.Agent):
     def group(self) -> str:
         """Age group: child, adult or elderly."""
         return GROUPS[self.model.population.group[self.index]]
-
-    @property
-    def is_elderly(self) -> bool:
-        """True for residents aged 65 and over."""
-        return self.model.population.group[self.index] == GROUP_CODE["elderly"]
 
     @property
     def literacy(self) -> float:
