@@ -14,11 +14,8 @@ import pandas as pd  # noqa: E402
 
 from kaicity.categories import ZONES  # noqa: E402
 from kaicity.metrics import summarize, trips_frame  # noqa: E402
+from kaicity.plotting import CHANNEL_COLOURS as DELIVERY_COLOURS  # noqa: E402
 
-DELIVERY_COLOURS = {
-    "walk": "#4daf4a", "car": "#984ea3", "bus": "#377eb8", "drt": "#ff7f00",
-    "ai_remote": "#e41a1c", "online": "#a65628", "support_centre": "#f781bf",
-}
 GROUP_ROWS = ("elderly", "non_elderly")
 
 
