@@ -57,7 +57,8 @@ def _cached_city(source: str, n_nodes: int, city_seed: int, facilities: str, cou
 def city_for(scenario: Scenario) -> City:
     """The City a scenario runs on, shared by every scenario with the same ``city`` section."""
     c = scenario.city
-    counts = tuple(sorted(dict(c.facility_counts).items())) if c.facility_counts else None
+    explicit = c.explicit_facility_counts  # null categories take the builder's default
+    counts = tuple(sorted(explicit.items())) if explicit else None
     return _cached_city(str(c.source), int(c.n_nodes), int(c.city_seed), str(c.facilities), counts,
                         str(c.facility_placement))
 
