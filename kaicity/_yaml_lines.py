@@ -12,6 +12,8 @@ except :mod:`kaicity.errors`.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,29 @@ from kaicity.errors import ScenarioError
 
 #: Where a key was written: (file, 1-based line); either may be ``None`` when unknown.
 Origin = tuple[str | None, int | None]
+
+#: Largest scenario file read (bytes); real scenarios are a few kB.
+MAX_FILE_BYTES = 1_000_000
+#: Deepest nesting of lists and mappings accepted (real scenarios use 4 levels).
+MAX_DEPTH = 64
+
+#: Characters that may not appear in a scenario file: C0 controls except tab, newline and
+#: carriage return; DEL and C1 controls; surrogates and the non-characters U+FFFE, U+FFFF.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _char_name(ch: str) -> str:
+    """``U+0000 (NUL)``-style description of a character."""
+    names = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+    name = names.get(ch) or unicodedata.name(ch, "a control character")
+    return f"U+{ord(ch):04X} ({name})"
+
+
+class _RefusedError(yaml.MarkedYAMLError):
+    """Valid YAML that a scenario may not use (aliases, deep nesting, control characters)."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
 
 
 class LineDict(dict):
@@ -41,9 +66,30 @@ class LineList(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A :class:`yaml.SafeLoader` building :class:`LineDict`/:class:`LineList` trees."""
+    """A :class:`yaml.SafeLoader` building :class:`LineDict`/:class:`LineList` trees.
+
+    It refuses aliases (``*name``, also in merge keys ``<<: *name``): a few lines of
+    nested aliases expand to billions of values (the "billion laughs"), and scenarios
+    share settings with ``extends:`` instead.  It also refuses nesting deeper than
+    :data:`MAX_DEPTH`, which would otherwise overflow Python's recursion limit.
+    """
 
     display_file: str | None = None
+    _depth: int = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _RefusedError(f"YAML aliases (*{event.anchor}) are not allowed in a scenario; "
+                                "write the values out or share them with `extends:`", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _RefusedError(f"lists and mappings nested more than {MAX_DEPTH} levels deep; "
+                                    "a scenario needs only a few levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode):
@@ -80,8 +126,29 @@ def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode):
         data.origins.append((loader.display_file, item.start_mark.line + 1))
 
 
+def _construct_str(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    bad = _BAD_CHAR.search(value)
+    if bad is not None:  # e.g. "\\0" or "\\e" escapes in a double-quoted string
+        raise _RefusedError(f"the text holds the control character {_char_name(bad.group())}; "
+                            "remove it", node.start_mark)
+    return value
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_LineLoader.add_constructor("tag:yaml.org,2002:str", _construct_str)
+
+
+def _check_characters(text: str, display_file: str | None) -> None:
+    """Refuse control characters anywhere in the source, naming the line and column."""
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return
+    line = text.count("\n", 0, bad.start()) + 1
+    column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+    raise ScenarioError(f"the control character {_char_name(bad.group())} at column {column} is not "
+                        "allowed in a scenario file; remove it", file=display_file, line=line)
 
 
 def load_yaml_text(text: str, display_file: str | None = None) -> Any:
@@ -102,8 +169,10 @@ def load_yaml_text(text: str, display_file: str | None = None) -> Any:
     Raises
     ------
     ScenarioError
-        On a YAML syntax error (with its line) or a duplicate key.
+        On a YAML syntax error (with its line), a duplicate key, an alias, nesting deeper
+        than :data:`MAX_DEPTH` or a control character.
     """
+    _check_characters(text, display_file)
     loader = _LineLoader(text)
     loader.display_file = display_file
     try:
@@ -117,7 +186,7 @@ def load_yaml_text(text: str, display_file: str | None = None) -> Any:
             context += f" started at line {exc.context_mark.line + 1}"
         if context and context not in problem:
             problem = f"{problem} ({context})"
-        is_syntax = not isinstance(exc, yaml.constructor.ConstructorError)
+        is_syntax = not isinstance(exc, yaml.constructor.ConstructorError | _RefusedError)
         what = f"YAML syntax error: {problem}" if is_syntax else problem
         raise ScenarioError(what, file=display_file,
                             line=mark.line + 1 if mark is not None else None) from None
@@ -133,15 +202,24 @@ def load_yaml_file(path: Path, display_file: str | None = None) -> Any:
     Raises
     ------
     ScenarioError
-        If the file cannot be read or is not valid UTF-8 YAML.
+        If the file cannot be read, is larger than :data:`MAX_FILE_BYTES`, or is not
+        valid UTF-8 YAML.
     """
     shown = display_file if display_file is not None else str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not a UTF-8 text file ({exc.reason})", file=shown) from None
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=shown) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"the file is larger than {MAX_FILE_BYTES:,} bytes; a scenario is a few kB "
+                            "of settings, not data", file=shown)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ScenarioError(f"not a UTF-8 text file (byte 0x{raw[exc.start]:02x} at offset {exc.start}: "
+                            f"{exc.reason}); save it as UTF-8", file=shown, line=line) from None
     return load_yaml_text(text, shown)
 
 

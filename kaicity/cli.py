@@ -13,10 +13,11 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from kaicity import __version__
-from kaicity.errors import KaicityError
+from kaicity.errors import KaicityError, KaicityWarning
 
 #: Sub-command modules under kaicity.commands, in the order ``kaicity --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "viz")
@@ -44,7 +45,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            default_show = warnings.showwarning
+
+            def show(message, category, filename, lineno, file=None, line=None):  # one line, no source
+                if issubclass(category, KaicityWarning):
+                    print(f"kaicity {args.command}: warning: {message}", file=sys.stderr)
+                else:
+                    default_show(message, category, filename, lineno, file, line)
+
+            warnings.showwarning = show
+            return int(args.func(args) or 0)
     except KaicityError as exc:
         print(f"kaicity {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -69,3 +69,10 @@ class ScenarioError(KaicityError):
 
 class SimulationError(KaicityError):
     """The model cannot be built or stepped with the given inputs (e.g. an empty population)."""
+
+
+class KaicityWarning(UserWarning):
+    """A request the model could not meet exactly and adjusted (e.g. fewer support centres placed).
+
+    Every such adjustment is also listed under ``warnings`` in the run's ``summary.json``.
+    """

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from kaicity.agents import AISupportCentre, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
-from kaicity.errors import SimulationError
+from kaicity.errors import KaicityWarning, SimulationError
 from kaicity.metrics import timeseries_reporters
 from kaicity.network import load_city
 from kaicity.network.city import City
@@ -54,7 +55,8 @@ def _cached_city(source: str, n_nodes: int, city_seed: int, facilities: str, cou
 def city_for(scenario: Scenario) -> City:
     """The City a scenario runs on, shared by every scenario with the same ``city`` section."""
     c = scenario.city
-    counts = tuple(sorted(dict(c.facility_counts).items())) if c.facility_counts else None
+    explicit = c.explicit_facility_counts  # null categories take the builder's default
+    counts = tuple(sorted(explicit.items())) if explicit else None
     return _cached_city(str(c.source), int(c.n_nodes), int(c.city_seed), str(c.facilities), counts,
                         str(c.facility_placement))
 
@@ -99,6 +101,8 @@ class KaiCityModel(mesa.Model):
         self.city = city if city is not None else city_for(scenario)
         if self.city.walk.n_nodes == 0:
             raise SimulationError("the city has no walkable nodes")
+        #: one line per request the model adjusted (see :meth:`warn`); summary.json's ``warnings``
+        self.warnings: list[str] = []
 
         self.population, self.population_report = synthesize_population(
             self.city.walk.zone, scenario.population, self.run_seed)
@@ -107,6 +111,7 @@ class KaiCityModel(mesa.Model):
                                     np.asarray(scenario.needs.hourly_profile, dtype=float), self.days,
                                     self.start_hour, self.run_seed)
         self._build_channels()
+        self._check_facility_counts()
         self._build_places()
         self._build_training()
         self._build_transit()
@@ -125,6 +130,34 @@ class KaiCityModel(mesa.Model):
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------ building
+    def warn(self, message: str) -> None:
+        """Report a request the model could not meet exactly: a :class:`KaicityWarning` and a
+        line in :attr:`warnings` (written to ``summary.json`` and ``report.md``)."""
+        if message not in self.warnings:
+            self.warnings.append(message)
+            warnings.warn(message, KaicityWarning, stacklevel=2)
+
+    def _warn_scaled(self, key: str, asked: int, simulated: int, unit: str) -> None:
+        """Warn when a count divided by ``population.scale`` stands for > 20% more or less than asked."""
+        scale = self.population.scale
+        real = simulated * scale
+        if abs(real - asked) > 0.2 * asked:
+            self.warn(f"{key}: {asked:,} {unit} at population.scale {scale:g} are simulated as {simulated:,} "
+                      f"(the count divided by the scale, at least 1), i.e. {real:,.0f} real {unit}; "
+                      "use a multiple of the scale or a smaller scale")
+
+    def _check_facility_counts(self) -> None:
+        """Warn for each category whose requested synthetic facility count was not met."""
+        asked = self.scenario.city.explicit_facility_counts or {}
+        fac = self.city.facilities
+        if not asked or "source" not in fac.columns:
+            return
+        for cat, n in asked.items():
+            got = int(((fac["category"] == cat) & (fac["source"] == "synthetic")).sum())
+            if 0 < got < n:
+                self.warn(f"city.facility_counts.{cat}: {n:,} facilities requested but only {got:,} placed "
+                          f"(one per walk node; the city has {self.city.walk.n_nodes:,})")
+
     def _build_channels(self) -> None:
         sc = self.scenario
         slope = float(sc.ai_services.ability_slope)
@@ -164,7 +197,7 @@ class KaiCityModel(mesa.Model):
         centres = sc.support_centres
         self.support_centres: list[AISupportCentre] = []
         nodes = place_support_centres(city, self.population, int(centres.count), str(centres.placement),
-                                      stream(self.run_seed, "support_centres"))
+                                      stream(self.run_seed, "support_centres"), warn=self.warn)
         ids, wn, dn = [], [], []
         for k, node in enumerate(nodes):
             agent = AISupportCentre(self, int(node), int(city.walk_to_drive[node]), int(centres.staff),
@@ -210,7 +243,13 @@ class KaiCityModel(mesa.Model):
             bus_cfg = sc.transit.bus
             if scale != 1.0:  # one agent is `scale` riders: seats shrink with the sample (as in MATSim)
                 bus_cfg = bus_cfg.model_copy(update={"capacity": max(1, math.ceil(bus_cfg.capacity / scale))})
+                self._warn_scaled("transit.bus.capacity", int(sc.transit.bus.capacity), bus_cfg.capacity,
+                                  "seats")
             self.bus = BusNetwork(self.city, bus_cfg, self.horizon_s, self.start_hour, max_walk_m=max_walk)
+            if self.bus.lines_built < self.bus.lines_requested:
+                key = "transit.bus.n_lines" if bus_cfg.lines == "auto" else "transit.bus.lines"
+                self.warn(f"{key}: {self.bus.lines_requested:,} bus lines requested but only "
+                          f"{self.bus.lines_built:,} could be built on this street network")
             self.transit_services.append(self.bus)
             self.buses = [FixedRouteBus(self, self.bus, pi, k) for pi, p in enumerate(self.bus.patterns)
                           for k in range(len(p.run_starts))]
@@ -221,6 +260,7 @@ class KaiCityModel(mesa.Model):
             if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
                 vehicles = max(1, round(drt_cfg.vehicles / scale))
                 self.population_report["drt_vehicles_simulated"] = vehicles
+                self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
                 drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
             self.drt = DRTService(self, self.city, drt_cfg, horizon_s=self.horizon_s,
                                   start_hour=self.start_hour, rng=stream(self.run_seed, "drt"))

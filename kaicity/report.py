@@ -56,6 +56,7 @@ def write_run(model, out: Path) -> dict:
         "residents": model.population.n,
         "population_scale": model.population.scale,
         "city": model.city.summary(),
+        "warnings": list(getattr(model, "warnings", [])),  # requests the model adjusted
         "kpis": kpis,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
@@ -133,9 +134,11 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
     lines = [f"# {summary['scenario']}", "", summary.get("description") or "", "",
              f"Seed {summary['seed']}, {summary['days']} day(s), {summary['residents']:,} agents "
              f"× {summary['population_scale']} people. City: {summary['city']['name']} "
-             f"({summary['city']['walk_nodes']:,} walk nodes).", "",
-             "## Needs", "", "| group | needs | met | forgone | mean time to service (min) | p95 (min) |",
-             "|---|---|---|---|---|---|"]
+             f"({summary['city']['walk_nodes']:,} walk nodes).", ""]
+    if summary.get("warnings"):  # requests the model could not meet exactly
+        lines += ["## Warnings", "", *[f"- {w}" for w in summary["warnings"]], ""]
+    lines += ["## Needs", "", "| group | needs | met | forgone | mean time to service (min) | p95 (min) |",
+              "|---|---|---|---|---|---|"]
     rows = [("all", k["overall"])] + [(g, k["by_group"][g]) for g in GROUP_ROWS] + \
         [(z, k["by_zone"][z]) for z in ZONES]
     for name, b in rows:

@@ -29,8 +29,10 @@ from kaicity (plus its private helper :mod:`kaicity._yaml_lines`).
 from __future__ import annotations
 
 import difflib
+import errno
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
@@ -56,6 +58,7 @@ from kaicity._yaml_lines import (
     Origin,
     deep_merge,
     load_yaml_file,
+    load_yaml_text,
     origins_by_path,
     to_plain,
 )
@@ -777,6 +780,32 @@ class TargetsSection(_Model):
 # --------------------------------------------------------------------------------------
 # Scenario
 # --------------------------------------------------------------------------------------
+#: Longest scenario name (UTF-8 bytes): it names a folder, and file systems allow 255.
+_NAME_MAX_BYTES = 120
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _check_label(value: str) -> str:
+    """Refuse a scenario name that is not a plain folder name (it names the run's output folder)."""
+    fix = "; use a plain label such as 'ai_city' or '세종_AI'"
+    if not value.strip():
+        raise ValueError("the name is empty or only spaces" + fix)
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        raise ValueError(f"the name holds the control character U+{ord(bad.group()):04X}" + fix)
+    if "/" in value or "\\" in value:
+        raise ValueError(f"{value!r} contains a path separator (/ or \\); the name is a label that "
+                         "names the output folder, not a path" + fix)
+    if value.strip() in (".", ".."):
+        raise ValueError(f"{value!r} is not a usable folder name" + fix)
+    if re.match(r"^[A-Za-z]:", value):
+        raise ValueError(f"{value!r} starts with a drive letter; the name is a label, not a path" + fix)
+    if len(value.encode("utf-8")) > _NAME_MAX_BYTES:
+        raise ValueError(f"the name is {len(value.encode('utf-8'))} UTF-8 bytes long; at most "
+                         f"{_NAME_MAX_BYTES} are allowed (it names a folder)")
+    return value
+
+
 class Scenario(_Model):
     """A complete, validated scenario.
 
@@ -785,8 +814,11 @@ class Scenario(_Model):
     :meth:`to_dict` are equal (the file they came from does not matter).
     """
 
-    name: str = _f(..., setting=True, min_length=1, description="Scenario name shown in reports",
-                   allowed="non-empty text")
+    name: str = _f(..., setting=True, min_length=1,
+                   description="Scenario name shown in reports; also the name of its output folder, so a "
+                               "label, not a path",
+                   allowed=f"non-empty text of at most {_NAME_MAX_BYTES} UTF-8 bytes without /, \\, "
+                           "control characters, a drive (C:) or a `.`/`..` name")
     description: str = _f("", setting=True, description="Free text shown in reports")
     seed: int = _f(42, setting=True, ge=0, le=2**32 - 1,
                    description="Seed of population, needs and choices (common random numbers across "
@@ -808,6 +840,11 @@ class Scenario(_Model):
 
     _file: str | None = PrivateAttr(default=None)
     _files: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        return _check_label(value)
 
     # ---- construction ----------------------------------------------------------------
     @classmethod
@@ -910,7 +947,7 @@ def _display(path: str | os.PathLike) -> str:
     p = Path(path)
     try:
         absolute = p.resolve()
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         return str(p)
     try:
         return str(absolute.relative_to(Path.cwd().resolve()))
@@ -940,6 +977,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     """
     p = Path(path)
     shown = _display(p)
+    _check_symlinks(p, None)
     if not p.is_file():
         what = "is a folder, not a scenario file" if p.is_dir() else "scenario file not found"
         raise ScenarioError(what, file=shown)
@@ -949,6 +987,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
 
 def _load_chain(path: Path, chain: tuple[Path, ...], via: Origin | None) -> tuple[Any, list[str]]:
     """Load ``path`` and, recursively, the files it extends; returns (merged tree, files)."""
+    _check_symlinks(path, via)
     real = path.resolve()
     shown = _display(path)
     via_file, via_line = via if via is not None else (None, None)
@@ -969,6 +1008,51 @@ def _load_chain(path: Path, chain: tuple[Path, ...], via: Origin | None) -> tupl
                             file=shown, line=1)
     tree, parents = _resolve_extends(tree, real.parent, (*chain, real))
     return tree, [shown, *parents]
+
+
+def _check_symlinks(path: Path, via: Origin | None) -> None:
+    """Refuse a path whose symbolic links loop, naming the links in order.
+
+    Raises
+    ------
+    ScenarioError
+        ``symbolic link loop a.yaml -> b.yaml -> a.yaml`` (blamed on the ``extends`` that
+        named the path, if any).
+    """
+    seen: list[Path] = []
+    current = Path(os.path.abspath(path))
+    while current.is_symlink() and current not in seen and len(seen) < 40:
+        seen.append(current)
+        try:
+            target = Path(os.readlink(current))
+        except OSError:
+            return
+        current = Path(os.path.abspath(current.parent / target))
+    if current in seen or len(seen) >= 40:
+        chain = " -> ".join(_display_link(p) for p in (*seen, current))
+    else:
+        try:
+            current.resolve()
+            return
+        except RuntimeError:  # a loop in a folder above the file (Python < 3.13)
+            chain = _display_link(path) + " (a folder on its path)"
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                return
+            chain = _display_link(path) + " (a folder on its path)"
+    via_file, via_line = via if via is not None else (None, None)
+    raise ScenarioError(f"symbolic link loop {chain}; point the link at a real scenario file",
+                        path="extends" if via is not None else None,
+                        file=via_file if via is not None else _display_link(path), line=via_line)
+
+
+def _display_link(path: Path) -> str:
+    """A link's path as shown in messages, without following it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def _resolve_extends(tree: Any, base_dir: Path, chain: tuple[Path, ...]) -> tuple[Any, list[str]]:
@@ -1037,9 +1121,12 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         if not sep or not key:
             raise ScenarioError(f"override '{item}' must look like dotted.key=value")
         try:
-            out[key] = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
-            raise ScenarioError(f"the value '{raw}' is not valid YAML", path=key) from None
+            out[key] = to_plain(load_yaml_text(raw)) if raw.strip() else None
+        except ScenarioError as exc:
+            shown = raw if len(raw) <= 40 else raw[:37] + "..."
+            why = str(exc).removeprefix("YAML syntax error: ")
+            raise ScenarioError(f"the value {shown!r} is not valid YAML ({why}); quote text values, "
+                                "e.g. key='a: b'", path=key) from None
     return out
 
 

@@ -23,17 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def parse_overrides(pairs: list[str], days: int | None = None) -> dict:
-    """``["a.b=1", ...]`` -> ``{"a.b": 1}`` (values parsed as YAML scalars)."""
-    import yaml
+    """``["a.b=1", ...]`` -> ``{"a.b": 1}`` (values read as YAML, without aliases or deep nesting)."""
+    from kaicity.scenario import parse_overrides as parse
 
-    from kaicity.errors import ScenarioError
-
-    out = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise ScenarioError(f"--set expects KEY=VALUE, got {pair!r}")
-        key, value = pair.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+    out = parse(pairs)
     if days is not None:
         out["simulation.days"] = days
     return out

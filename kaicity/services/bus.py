@@ -173,12 +173,19 @@ class BusNetwork(TransitService):
         hours = tuple(float(h) for h in cfg.service_hours)
         headways = {"urban": float(cfg.urban_headway_min) * 60.0, "rural": float(cfg.rural_headway_min) * 60.0}
         self.patterns: list[Pattern] = []
-        for name, kind, waypoints, headway_s, given in self._lines(cfg, headways):
+        lines = self._lines(cfg, headways)
+        #: lines asked for (``n_lines`` or the given list) and lines with at least one direction built
+        self.lines_requested = int(cfg.n_lines) if cfg.lines == "auto" else len(lines)
+        self.lines_built = 0
+        for name, kind, waypoints, headway_s, given in lines:
+            built = 0
             for suffix, way in (("", waypoints), ("r", waypoints[::-1])):
                 pat = self._make_pattern(f"{name}{suffix}", kind, way, None if given else spacing, headway_s)
                 if pat is not None:
                     self._schedule(pat, hours)
                     self.patterns.append(pat)
+                    built = 1
+            self.lines_built += built
         self._arrivals: list[tuple[float, int, Arrival]] = []
         self._seq = 0
         self.boardings = 0

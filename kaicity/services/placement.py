@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from kaicity.errors import SimulationError
@@ -17,6 +19,8 @@ def _spread(x: np.ndarray, y: np.ndarray, weight: np.ndarray, k: int, min_gap_m:
     When the gap rule leaves too few candidates it is halved until ``k`` picks exist.
     """
     order = np.argsort(-weight, kind="stable")
+    if k >= len(order):  # every candidate is needed: no spacing to choose
+        return [int(i) for i in order]
     gap = min_gap_m
     while True:
         picks: list[int] = []
@@ -31,7 +35,7 @@ def _spread(x: np.ndarray, y: np.ndarray, weight: np.ndarray, k: int, min_gap_m:
 
 
 def place_support_centres(city: City, population: Population, count: int, placement: str,
-                          rng: np.random.Generator) -> np.ndarray:
+                          rng: np.random.Generator, warn: Callable[[str], None] | None = None) -> np.ndarray:
     """Walk-graph nodes of ``count`` AI support centres.
 
     Parameters
@@ -47,11 +51,32 @@ def place_support_centres(city: City, population: Population, count: int, placem
         walk nodes (from ``rng``).
     rng
         The ``support_centres`` random stream.
+    warn
+        Called with a one-line message when fewer than ``count`` centres can be placed
+        (each centre needs its own node: a walk node for ``uniform``, a home node
+        otherwise); the centres that fit are placed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Walk-node indices, at most ``count`` of them, all distinct.
     """
     if count <= 0:
         return np.zeros(0, dtype=np.int64)
     if placement not in PLACEMENTS:
         raise SimulationError(f"support_centres.placement {placement!r} is not one of {PLACEMENTS}")
+    nodes = _place(city, population, count, placement, rng)
+    if len(nodes) < count and warn is not None:
+        where = ("walk nodes in the city" if placement == "uniform" else
+                 "distinct home nodes" + (" of elderly residents" if placement == "by_elderly"
+                                          and population.elderly.any() else ""))
+        warn(f"support_centres.count: {count:,} centres requested but only {len(nodes):,} placed: placement "
+             f"{placement!r} puts each centre on its own node and there are {len(nodes):,} {where}")
+    return nodes
+
+
+def _place(city: City, population: Population, count: int, placement: str,
+           rng: np.random.Generator) -> np.ndarray:
     walk = city.walk
     if placement == "uniform":
         return rng.choice(walk.n_nodes, size=min(count, walk.n_nodes), replace=False)
