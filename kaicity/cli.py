@@ -48,15 +48,18 @@ def _raise_terminated(signum, frame) -> None:
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """While a command runs, SIGTERM raises :class:`Terminated` (main thread only; restored after)."""
+    """While a command runs, SIGTERM raises :class:`Terminated` and SIGINT :class:`KeyboardInterrupt`
+    (even when started with SIGINT ignored, as background jobs are); main thread only, restored after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.signal(signal.SIGTERM, _raise_terminated)
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

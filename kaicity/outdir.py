@@ -45,8 +45,8 @@ def safe_component(name: str) -> str:
     """Map a scenario name to one safe path component.
 
     Letters (any script), digits, ``_``, ``-`` and ``.`` are kept; every other run of characters
-    (``/``, ``\\``, spaces, control characters, ...) becomes ``_``; leading dots are dropped so
-    the result is never ``.``, ``..`` or hidden; the result is cut to :data:`MAX_COMPONENT`
+    (``/``, ``\\``, spaces, control characters, ...) becomes ``_``; leading and trailing dots and
+    underscores are dropped so the result is never ``.``, ``..`` or hidden; the result is cut to :data:`MAX_COMPONENT`
     characters and is ``scenario`` when nothing is left.
 
     Parameters
@@ -60,7 +60,7 @@ def safe_component(name: str) -> str:
         A non-empty folder name without path separators.
     """
     text = unicodedata.normalize("NFC", str(name))
-    slug = _UNSAFE.sub("_", text).lstrip(".").strip("_")[:MAX_COMPONENT].rstrip(".")
+    slug = _UNSAFE.sub("_", text).strip("._")[:MAX_COMPONENT].rstrip("._")
     return slug or "scenario"
 
 
