@@ -10,11 +10,15 @@ code 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 from kaicity import __version__
 from kaicity.errors import KaicityError, KaicityWarning
@@ -23,9 +27,20 @@ from kaicity.errors import KaicityError, KaicityWarning
 COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "viz")
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (``kaicity run: error: ...``) and exit 2.
+
+    Sub-command parsers inherit the class (``add_subparsers`` builds them with ``type(self)``).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print one line naming the command and what is wrong, then exit with code 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="kaicity",
         description="Agent-based simulator of a Korean AI city: smart-city vs AI-city service delivery.",
     )
@@ -34,6 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(f"kaicity.commands.{name}").register(sub)
     return parser
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that commands clean up (e.g. remove a partial output folder)."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM raises :class:`Terminated` and SIGINT :class:`KeyboardInterrupt`
+    (even when started with SIGINT ignored, as background jobs are); main thread only, restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 1
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_as_interrupt():
             default_show = warnings.showwarning
 
             def show(message, category, filename, lineno, file=None, line=None):  # one line, no source
@@ -59,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KaicityError as exc:
         print(f"kaicity {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

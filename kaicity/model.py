@@ -61,6 +61,17 @@ def city_for(scenario: Scenario) -> City:
                         str(c.facility_placement))
 
 
+#: Largest run seed (numpy's SeedSequence and Mesa take any non-negative int; 32 bits keeps runs portable).
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed) -> int:
+    """Return ``seed`` as an int in 0..2**32-1, else raise a one-line :class:`SimulationError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
+        raise SimulationError(f"seed {seed!r} is not a whole number in 0..{MAX_SEED}; pass one in that range")
+    return int(seed)
+
+
 class KaiCityModel(mesa.Model):
     """A smart-city or AI-city run.
 
@@ -90,7 +101,7 @@ class KaiCityModel(mesa.Model):
         if overrides:
             scenario = scenario.with_overrides(overrides)
         self.scenario = scenario
-        self.run_seed = int(scenario.seed if seed is None else seed)
+        self.run_seed = check_seed(scenario.seed if seed is None else seed)
         super().__init__(seed=self.run_seed)
         sim = scenario.simulation
         self.tick_s = float(sim.tick_minutes) * 60.0

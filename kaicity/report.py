@@ -326,17 +326,91 @@ def plot_comparison(summaries: list[dict], out: Path) -> list[str]:
     return ["comparison.png", "comparison_channels.png"]
 
 
-def write_comparison(summaries: list[dict], out: Path) -> pd.DataFrame:
-    """Write ``comparison.md``, ``comparison.csv`` and plots for paired runs."""
+#: Scenario sections that must be equal (with the seed) for two runs to be paired.
+PAIRING_SECTIONS = ("city", "population", "needs", "simulation")
+
+
+def pairing(summaries: list[dict], scenarios: list | None = None) -> list[list[str]]:
+    """For each run, what differs from the first run's inputs (an empty list: paired with it).
+
+    Runs are paired (common random numbers) when they share the seed and the scenario's
+    :data:`PAIRING_SECTIONS`; then they have the same city, synthetic population and needs, and
+    their differences come from service delivery alone.
+
+    Parameters
+    ----------
+    summaries
+        ``summary.json`` contents of the runs, the first being the baseline.
+    scenarios
+        The runs' :class:`~kaicity.scenario.Scenario` objects.  Without them, only what the
+        summaries record is compared (seed, city, number and scale of residents).
+
+    Returns
+    -------
+    list of list of str
+        One list per run naming the differing parts (``seed``, ``city``, ``population``, ...).
+    """
+    def parts(i: int) -> dict:
+        got = {"seed": summaries[i].get("seed")}
+        if scenarios is not None:
+            got.update({sec: getattr(scenarios[i], sec).model_dump(mode="json") for sec in PAIRING_SECTIONS})
+        else:
+            got["city"] = summaries[i].get("city")
+            got["population"] = (summaries[i].get("residents"), summaries[i].get("population_scale"))
+        return got
+
+    base = parts(0)
+    return [[k for k, v in parts(i).items() if v != base[k]] for i in range(len(summaries))]
+
+
+def pairing_line(summaries: list[dict], diffs: list[list[str]]) -> str:
+    """The sentence at the top of ``comparison.md`` saying whether the runs are paired."""
+    names = [s["scenario"] for s in summaries]
+    if not any(diffs):
+        return (f"Paired runs: same city, same synthetic population and the same needs (seed "
+                f"{summaries[0]['seed']}); differences come from service delivery alone.")
+    which = "; ".join(f"{n} differs from {names[0]} in {', '.join(d)}"
+                      for n, d in zip(names, diffs, strict=True) if d)
+    return (f"**Not paired:** {which}. These runs do not share one city, population and set of needs, so "
+            "the differences below are not from service delivery alone.")
+
+
+def write_comparison(summaries: list[dict], out: Path, *, scenarios: list | None = None,
+                     folders: list[str] | None = None) -> pd.DataFrame:
+    """Write ``comparison.md``, ``comparison.csv`` and plots for runs of several scenarios.
+
+    Parameters
+    ----------
+    summaries
+        ``summary.json`` contents, the first being the baseline.
+    out
+        Folder to write into.
+    scenarios
+        The scenarios run, to check that the runs are paired (see :func:`pairing`).
+    folders
+        Each run's sub-folder of ``out`` (default: the safe form of its scenario name), for links.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table written to ``comparison.csv``; its first row, ``paired``, is 1 for a run
+        paired with the first and 0 otherwise.
+    """
+    from kaicity.outdir import safe_component
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    table = comparison_table(summaries)
-    table.to_csv(out / "comparison.csv")
     names = [s["scenario"] for s in summaries]
+    folders = folders or [safe_component(n) for n in names]
+    diffs = pairing(summaries, scenarios)
+    table = comparison_table(summaries)
+    flag = pd.DataFrame([{**{n: float(not d) for n, d in zip(names, diffs, strict=True)},
+                          **{c: np.nan for c in table.columns[len(names):]}}], index=["paired"])
+    table = pd.concat([flag, table])
+    table.index.name = "kpi"
+    table.to_csv(out / "comparison.csv")
     flat = [flatten(s["kpis"]) for s in summaries]
-    lines = ["# Comparison: " + " vs ".join(names), "",
-             f"Paired runs: same city, same synthetic population and the same needs (seed {summaries[0]['seed']}); "
-             "differences come from service delivery alone.", "",
+    lines = ["# Comparison: " + " vs ".join(names), "", pairing_line(summaries, diffs), "",
              "| KPI | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for key, label, pct in HEADLINE:
         vals = [f.get(key) for f in flat]
@@ -350,6 +424,7 @@ def write_comparison(summaries: list[dict], out: Path) -> pd.DataFrame:
     lines += ["", "## Who gains, who is left behind, at what cost", ""] + _explain(summaries)
     plots = plot_comparison(summaries, out)
     lines += [f"![{p}]({p})" for p in plots]
-    lines += ["", "Per-scenario reports: " + ", ".join(f"[{n}]({n}/report.md)" for n in names), ""]
+    lines += ["", "Per-scenario reports: " + ", ".join(f"[{n}]({f}/report.md)"
+                                                      for n, f in zip(names, folders, strict=True)), ""]
     (out / "comparison.md").write_text("\n".join(lines))
     return table

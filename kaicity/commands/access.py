@@ -15,7 +15,8 @@ population on every node instead of a sample.  Walking speeds default to child 1
 1.33 and elderly 1.0 m/s (:data:`kaicity.accessibility.DEFAULT_SPEEDS`).
 
 Writes ``DIR/access_coverage.csv`` (the tidy table) and ``DIR/access_map.png`` (every walk
-node coloured by the elderly's 15-minute index: the share of categories within reach).
+node coloured by the elderly's 15-minute index: the share of categories within reach); ``DIR``
+is ``--out``, by default ``out/access``, and must be new or empty unless ``--overwrite``.
 
 Examples
 --------
@@ -33,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from kaicity.categories import CATEGORIES, ZONES
+from kaicity.commands._args import add_overwrite
+from kaicity.commands._args import seed as seed_arg
 from kaicity.commands.network import add_facility_options
 from kaicity.errors import InputFileError
 
@@ -52,8 +55,10 @@ def register(subparsers) -> None:
     )
     p.add_argument("spec", metavar="SPEC", nargs="?", default="synthetic",
                    help="city to load (default: synthetic)")
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR",
-                   help="folder for the CSV and the map")
+    p.add_argument("--out", type=Path, default=Path("out/access"), metavar="DIR",
+                   help="folder for the CSV and the map (default: out/access); must be new or empty unless "
+                        "--overwrite")
+    add_overwrite(p)
     p.add_argument("--minutes", type=float, default=15.0, help="walking-time budget (default 15)")
     p.add_argument("--residents", type=int, default=10_000,
                    help="residents sampled from the walk nodes (default 10000; 0 = expected population on "
@@ -63,7 +68,7 @@ def register(subparsers) -> None:
     p.add_argument("--speed-child", type=float, default=1.2, help="m/s (default 1.2)")
     p.add_argument("--speed-adult", type=float, default=1.33, help="m/s (default 1.33)")
     p.add_argument("--speed-elderly", type=float, default=1.0, help="m/s (default 1.0; frail 0.8)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the resident sample (default 0)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the resident sample (default 0)")
     add_facility_options(p)
     p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     p.add_argument("--no-map", action="store_true", help="do not draw access_map.png")
@@ -74,32 +79,33 @@ def run(args: argparse.Namespace) -> int:
     """Load the city, compute coverage, print the table, write the CSV and the map."""
     from kaicity import accessibility as A
     from kaicity.network import load_city
+    from kaicity.outdir import atomic_output
 
-    city = load_city(args.spec, facilities=args.facilities, placement=args.placement, keep_networkx=False)
-    residents = None if args.residents == 0 else args.residents
-    population = A.default_population(city, residents=residents, elderly_share=args.elderly_share,
-                                      child_share=args.child_share, seed=args.seed)
-    speeds = {"child": args.speed_child, "adult": args.speed_adult, "elderly": args.speed_elderly}
-    nearest = A.nearest_facility_times(city, threads=args.threads)
-    table = A.coverage(city, population=population, speeds=speeds, minutes=args.minutes, nearest=nearest)
-    pop_note = (f"{len(population):,} residents sampled (seed {args.seed})" if residents is not None
-                else "expected population on every walk node")
-    print(f"{city.name}: walk {city.walk.n_nodes:,} nodes, {len(city.facilities)} facilities; {pop_note}")
-    print(format_table(table))
     out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        csv = out / "access_coverage.csv"
-        table.to_csv(csv, index=False)
-    except OSError as exc:
-        raise InputFileError(f"{out}: cannot write the results ({exc.strerror or exc})") from exc
-    print(f"table: {csv}")
+    with atomic_output(out, overwrite=args.overwrite, kind="access") as tmp:
+        city = load_city(args.spec, facilities=args.facilities, placement=args.placement, keep_networkx=False)
+        residents = None if args.residents == 0 else args.residents
+        population = A.default_population(city, residents=residents, elderly_share=args.elderly_share,
+                                          child_share=args.child_share, seed=args.seed)
+        speeds = {"child": args.speed_child, "adult": args.speed_adult, "elderly": args.speed_elderly}
+        nearest = A.nearest_facility_times(city, threads=args.threads)
+        table = A.coverage(city, population=population, speeds=speeds, minutes=args.minutes, nearest=nearest)
+        pop_note = (f"{len(population):,} residents sampled (seed {args.seed})" if residents is not None
+                    else "expected population on every walk node")
+        print(f"{city.name}: walk {city.walk.n_nodes:,} nodes, {len(city.facilities)} facilities; {pop_note}")
+        print(format_table(table))
+        try:
+            table.to_csv(tmp / "access_coverage.csv", index=False)
+        except OSError as exc:
+            raise InputFileError(f"{out}: cannot write the results ({exc.strerror or exc})") from exc
+        if not args.no_map:
+            index = A.fifteen_minute_index(nearest, args.speed_elderly, args.minutes)
+            plot_index(city, index, tmp / "access_map.png",
+                       title=f"{city.name}: 15-minute index for the elderly ({args.speed_elderly:g} m/s, "
+                             f"{args.minutes:g} min)")
+    print(f"table: {out / 'access_coverage.csv'}")
     if not args.no_map:
-        index = A.fifteen_minute_index(nearest, args.speed_elderly, args.minutes)
-        path = plot_index(city, index, out / "access_map.png",
-                          title=f"{city.name}: 15-minute index for the elderly ({args.speed_elderly:g} m/s, "
-                                f"{args.minutes:g} min)")
-        print(f"map: {path}")
+        print(f"map: {out / 'access_map.png'}")
     return 0
 
 

@@ -2,7 +2,7 @@
 
 Examples
 --------
-``kaicity network synthetic:n=20000,seed=3 --out out/net``
+``kaicity network synthetic:n=20000,seed=3 --out out/net``  (default folder: out/network)
 ``kaicity network path/to/area.osm --facilities osm``
 ``kaicity network "Mapo-gu, Seoul, South Korea"`` (downloads once, then uses the cache)
 """
@@ -10,11 +10,14 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import numpy as np
 
 from kaicity.categories import CATEGORIES, CATEGORY_LABELS, ZONES
+from kaicity.commands._args import add_overwrite
+from kaicity.commands._args import seed as seed_arg
 from kaicity.errors import InputFileError
 
 #: Zone colours of the map (core, suburb, rural).
@@ -40,13 +43,16 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "network", help="load a street network (synthetic, .osm, .graphml, place, bbox) and map it",
         description="Load a city's walk and drive networks, zones and facilities; print a summary and "
-                    "save DIR/network.png.  SPEC: 'synthetic[:n=20000,seed=3]', an .osm/.osm.bz2/.osm.xml or "
+                    "save DIR/network.png (DIR: --out, default out/network).  SPEC: 'synthetic[:n=20000,seed=3]', "
+                    "an .osm/.osm.bz2/.osm.xml or "
                     ".graphml file, a place name, 'address:...', or a bbox 'W,S,E,N' (lon/lat).",
     )
     p.add_argument("spec", metavar="SPEC", help="what to load (see above)")
-    p.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder for network.png")
+    p.add_argument("--out", type=Path, default=Path("out/network"), metavar="DIR",
+                   help="folder for network.png (default: out/network); must be new or empty unless --overwrite")
+    add_overwrite(p)
     add_facility_options(p)
-    p.add_argument("--seed", type=int, default=None, help="seed of synthetic facility placement")
+    p.add_argument("--seed", type=seed_arg, default=None, help="seed of synthetic facility placement")
     p.add_argument("--zones", type=Path, default=None, metavar="GEOJSON",
                    help="zone polygons with a 'zone' property (core/suburb/rural)")
     p.add_argument("--refresh", action="store_true", help="download again even if cached")
@@ -57,19 +63,19 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Load, summarise and map; returns the exit code."""
     from kaicity.network import load_city
+    from kaicity.outdir import atomic_output
 
-    city = load_city(args.spec, facilities=args.facilities, placement=args.placement, seed=args.seed,
-                     zones=args.zones, refresh=args.refresh, keep_networkx=False)
-    print(format_summary(city))
+    with contextlib.ExitStack() as stack:
+        # the folder is checked (and its temporary twin made) before loading; nothing is written with --no-map
+        tmp = None if args.no_map else stack.enter_context(
+            atomic_output(args.out, overwrite=args.overwrite, kind="network"))
+        city = load_city(args.spec, facilities=args.facilities, placement=args.placement, seed=args.seed,
+                         zones=args.zones, refresh=args.refresh, keep_networkx=False)
+        print(format_summary(city))
+        if tmp is not None:
+            plot_city(city, tmp / "network.png")
     if not args.no_map:
-        out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputFileError(f"{out}: cannot create the output folder ({exc.strerror})") from exc
-        path = out / "network.png"
-        plot_city(city, path)
-        print(f"map: {path}")
+        print(f"map: {Path(args.out) / 'network.png'}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``kaicity run SCENARIO.yaml [--out DIR] [--seed N] [--days N]``: one run and its report."""
+"""``kaicity run SCENARIO.yaml [--out DIR] [--overwrite] [--seed N] [--days N]``: one run and its report."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ import argparse
 import time
 from pathlib import Path
 
+from kaicity.commands import _args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``run`` sub-command."""
     p = sub.add_parser("run", help="run one scenario and write its report",
                        description="Run a scenario; writes summary.json, timeseries.csv, trips.csv, "
-                                   "report.md and PNG plots.")
+                                   "report.md and PNG plots.  The folder appears only when the run is "
+                                   "complete (an interrupted run leaves nothing at --out).")
     p.add_argument("scenario", metavar="SCENARIO.yaml")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: out/<scenario name>)")
-    p.add_argument("--seed", type=int, default=None, help="override the scenario's seed")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: out/<scenario name>); must be new or empty unless --overwrite")
+    _args.add_overwrite(p)
+    p.add_argument("--seed", type=_args.seed, default=None, help="override the scenario's seed (0..2**32-1)")
     p.add_argument("--days", type=int, default=None, help="override simulation.days")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario key (dotted path, YAML value), e.g. --set population.residents=2000")
@@ -35,6 +40,7 @@ def parse_overrides(pairs: list[str], days: int | None = None) -> dict:
 def run(args: argparse.Namespace) -> int:
     """Build, run and report one scenario."""
     from kaicity.model import KaiCityModel
+    from kaicity.outdir import atomic_output, child_folder
     from kaicity.report import write_run
     from kaicity.scenario import load_scenario
 
@@ -42,11 +48,12 @@ def run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.set, args.days)
     if overrides:
         scenario = scenario.with_overrides(overrides)
-    out = args.out or Path("out") / scenario.name
+    out = args.out if args.out is not None else child_folder(Path("out"), scenario.name)
     t0 = time.perf_counter()
-    model = KaiCityModel(scenario, seed=args.seed)
-    model.run(progress=not args.quiet)
-    summary = write_run(model, out)
+    with atomic_output(out, overwrite=args.overwrite, kind="run") as tmp:
+        model = KaiCityModel(scenario, seed=args.seed)
+        model.run(progress=not args.quiet)
+        summary = write_run(model, tmp)
     k = summary["kpis"]["overall"]
     print(f"{scenario.name}: {k['needs']:,.0f} needs, {100 * (k['met_share'] or 0):.1f}% met, "
           f"{100 * (k['unmet_share'] or 0):.1f}% forgone "

@@ -1,0 +1,26 @@
+"""Argument types shared by the sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+
+#: Largest seed numpy's and Mesa's generators accept from the command line (2**32 - 1).
+MAX_SEED = 2**32 - 1
+
+
+def seed(text: str) -> int:
+    """``--seed``: an integer in 0..2**32-1 (argparse type; a bad value is a one-line usage error)."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; use 0..{MAX_SEED}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; use 0..{MAX_SEED}")
+    return value
+
+
+def add_overwrite(p: argparse.ArgumentParser) -> None:
+    """``--overwrite``: replace an earlier kaicity output folder at ``--out``."""
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an earlier kaicity output folder at --out; it is removed only after the "
+                        "new results are complete (without it, a non-empty --out is refused)")
