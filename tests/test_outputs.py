@@ -213,7 +213,7 @@ def test_model_refuses_bad_seed(seed):
 @pytest.mark.parametrize("value, needle", [("[1,", "not valid YAML"), ("{a: 1", "not valid YAML"),
                                            ("a: b: c", "not valid YAML"), ("'open", "not valid YAML"),
                                            ("bad\x01char", "not valid YAML"),
-                                           ("[&a [1, 2], *a]", "anchor or alias")])
+                                           ("[&a [1, 2], *a]", "aliases (*a) are not allowed")])
 def test_bad_set_value_is_one_line_naming_the_key(value, needle, tmp_path, capsys, no_simulation):
     out = tmp_path / "r"
     assert main(["run", str(SCEN / "smart_city.yaml"), "--out", str(out),
@@ -224,7 +224,7 @@ def test_bad_set_value_is_one_line_naming_the_key(value, needle, tmp_path, capsy
 
 def test_set_without_key_is_refused(capsys, no_simulation):
     assert main(["run", str(SCEN / "smart_city.yaml"), "--set", "=3"]) == 2
-    _one_line_error(capsys, "KEY=VALUE")
+    _one_line_error(capsys, "must look like dotted.key=value")
 
 
 # ------------------------------------------------------------------ paired or not
