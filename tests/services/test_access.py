@@ -63,3 +63,14 @@ def test_no_open_place_means_no_access_from_anywhere(small_city):
     info = empty.lookup(0)
     assert (info.walk_place, info.walk_node, info.car_place) == (-1, -1, -1)
     assert math.isinf(info.walk_m) and math.isinf(info.car_s)
+
+
+@pytest.mark.shared
+def test_real_seoul_facilities_match_scipy_on_the_one_way_drive_graph(seoul_city):
+    fac = seoul_city.facilities
+    table = PlaceAccess(seoul_city, fac["node"].to_numpy(), fac["drive_node"].to_numpy(), np.arange(len(fac)))
+    ref_walk = dijkstra(seoul_city.walk.to_scipy(), indices=fac["node"].to_numpy(), min_only=True)
+    ref_car = dijkstra(seoul_city.drive.to_scipy().T.tocsr(), indices=fac["drive_node"].to_numpy(), min_only=True)
+    np.testing.assert_allclose(table.walk_m, ref_walk, rtol=1e-12)
+    np.testing.assert_allclose(table.car_s, ref_car, rtol=1e-12)
+    assert np.isfinite(table.walk_m).mean() > 0.9       # the extract is one walkable area
