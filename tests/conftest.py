@@ -45,3 +45,25 @@ def root() -> Path:
 def fixtures() -> Path:
     """Folder of small test fixtures made for kaicity."""
     return FIXTURES
+
+
+#: The one small synthetic city shared by tests (the size of the golden runs' city).
+SMALL_CITY = "synthetic:n=1500,seed=7"
+#: The one real Seoul city shared by tests (an OSM extract with amenities, walk and drive).
+SEOUL_CITY = "seoul_mapo_gongdeok.osm"
+
+
+@pytest.fixture(scope="session")
+def small_city():
+    """One small synthetic city (1,500 nodes, seed 7), built once per test session."""
+    from kaicity.network import load_city
+
+    return load_city(SMALL_CITY)
+
+
+@pytest.fixture(scope="session")
+def seoul_city(shared_osm: Path):
+    """One real Seoul city (Mapo-gu Gongdeok), built once per session; skips when the extracts are absent."""
+    from kaicity.network import load_city
+
+    return load_city(shared_osm / SEOUL_CITY)

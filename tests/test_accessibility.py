@@ -101,8 +101,8 @@ def check_counts(graph: Graph, facilities: pd.DataFrame, nodes: np.ndarray, radi
 
 # ---------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
-def synth():
-    return load_city("synthetic:n=1500,seed=7")
+def synth(small_city):
+    return small_city
 
 
 @pytest.fixture(scope="module")

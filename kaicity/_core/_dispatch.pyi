@@ -1,0 +1,115 @@
+"""Type stubs of :mod:`kaicity._core._dispatch` (DRT insertion kernels and path profiles).
+
+Arrays are C-contiguous; the DRT service owns the schedules and passes validated arrays.
+"""
+
+import numpy as np
+import numpy.typing as npt
+
+def best_insertion(
+    start_node: npt.NDArray[np.int32],
+    start_time: npt.NDArray[np.float64],
+    start_load: npt.NDArray[np.int32],
+    available: npt.NDArray[np.uint8],
+    capacity: npt.NDArray[np.int32],
+    n_stops: npt.NDArray[np.int32],
+    stop_node: npt.NDArray[np.int32],
+    stop_kind: npt.NDArray[np.int8],
+    stop_leg: npt.NDArray[np.float64],
+    stop_arr: npt.NDArray[np.float64],
+    stop_dep: npt.NDArray[np.float64],
+    stop_earliest: npt.NDArray[np.float64],
+    stop_latest: npt.NDArray[np.float64],
+    stop_load: npt.NDArray[np.int32],
+    to_p: npt.NDArray[np.float64],
+    from_p: npt.NDArray[np.float64],
+    to_d: npt.NDArray[np.float64],
+    from_d: npt.NDArray[np.float64],
+    p: int,
+    d: int,
+    ready: float,
+    latest_pick: float,
+    latest_drop: float,
+    max_ride: float,
+    stop_s: float,
+    delay_weight: float,
+    eps: float,
+    out_f: npt.NDArray[np.float64],
+    out_i: npt.NDArray[np.int64],
+) -> int:
+    """Cheapest feasible insertion of one request into ``out_i``/``out_f``; returns the pairs evaluated."""
+
+def path_profile(
+    indptr: npt.NDArray[np.int32],
+    indices: npt.NDArray[np.int32],
+    weights: npt.NDArray[np.float64],
+    lengths: npt.NDArray[np.float64],
+    path: npt.NDArray[np.int32],
+    cum_time: npt.NDArray[np.float64],
+    cum_len: npt.NDArray[np.float64],
+) -> int:
+    """Cumulative cost and length along ``path``; returns the first pair without an edge, or -1."""
+
+def insertion_targets(
+    start_node: npt.NDArray[np.int32],
+    start_time: npt.NDArray[np.float64],
+    start_load: npt.NDArray[np.int32],
+    available: npt.NDArray[np.uint8],
+    capacity: npt.NDArray[np.int32],
+    n_stops: npt.NDArray[np.int32],
+    stop_node: npt.NDArray[np.int32],
+    stop_leg: npt.NDArray[np.float64],
+    stop_arr: npt.NDArray[np.float64],
+    stop_dep: npt.NDArray[np.float64],
+    stop_slack: npt.NDArray[np.float64],
+    stop_load: npt.NDArray[np.int32],
+    to_p: npt.NDArray[np.float64],
+    ready: float,
+    latest_pick: float,
+    stop_s: float,
+    eps: float,
+    succ: npt.NDArray[np.int32],
+    succ_limit: npt.NDArray[np.float64],
+    after: npt.NDArray[np.int32],
+    after_info: npt.NDArray[np.float64],
+) -> tuple[int, int, int]:
+    """Travel times an insertion search needs and their bounds; returns ``(n_succ, n_after, flags)``."""
+
+class Searcher:
+    """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches."""
+
+    def __init__(self, n: int) -> None:
+        """Allocate search arrays for graphs of ``n`` nodes."""
+    def bounded(
+        self,
+        indptr: npt.NDArray[np.int32],
+        indices: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float64],
+        source: int,
+        limit: float,
+        out: npt.NDArray[np.float64],
+        reached: npt.NDArray[np.int32],
+    ) -> int:
+        """Times from ``source`` within ``limit`` into ``out``; returns how many nodes ``reached`` lists."""
+    def targeted(
+        self,
+        indptr: npt.NDArray[np.int32],
+        indices: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float64],
+        source: int,
+        targets: npt.NDArray[np.int32],
+        limits: npt.NDArray[np.float64],
+        out: npt.NDArray[np.float64],
+    ) -> int:
+        """Times from ``source`` to each target within its limit into ``out``; returns the nodes settled."""
+
+def path_down(
+    indptr: npt.NDArray[np.int32],
+    indices: npt.NDArray[np.int32],
+    weights: npt.NDArray[np.float64],
+    to_target: npt.NDArray[np.float64],
+    source: int,
+    target: int,
+    out: npt.NDArray[np.int32],
+) -> int:
+    """Shortest path ``source -> target`` read off a reverse search row into ``out``; its length or -1."""
