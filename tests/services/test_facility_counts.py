@@ -8,19 +8,13 @@ city-spec work (``CitySection.explicit_facility_counts`` already gives the right
 
 from __future__ import annotations
 
-import pytest
-
 from kaicity.categories import CATEGORIES
-from kaicity.errors import FacilityError
 from kaicity.model import city_for
 from kaicity.scenario import load_scenario
 
 SMALL = {"city.n_nodes": 600, "city.city_seed": 3}
 
 
-@pytest.mark.xfail(strict=True, raises=FacilityError,
-                   reason="issue 12: partial city.facility_counts passes None for the other categories "
-                          "to the builder (FacilityError) instead of its defaults")
 def test_partial_facility_counts_keep_the_builder_defaults_for_other_categories(root):
     base = load_scenario(root / "scenarios" / "smart_city.yaml")
     default = city_for(base.with_overrides(SMALL)).facilities["category"].value_counts()
