@@ -21,6 +21,18 @@ from kaicity.viz.citymap import MapRenderer, clock_text
 from kaicity.viz.kpis import kpi_table_html
 from kaicity.viz.vizmodel import KaiCityViz
 
+
+class ChartWidget(EchartsWidget):
+    """Solara's ECharts widget with a template that initialises the chart only on a live, attached element.
+
+    Solara's template calls ``echarts.init`` once the ECharts script has loaded, even when
+    Vue has destroyed the component meanwhile (the page's grid mounts its items twice on
+    the first layout pass): the browser then throws "Initialize failed: invalid dom" on
+    most page loads.  ``echarts.vue`` here is Solara's template with that guard.
+    """
+
+    template_file = (__file__, "echarts.vue")
+
 #: Stacks the map's overlay on its static image and keeps both inside their grid cell.
 _CSS = """
 .kaicity-mapbox { position: relative; width: 100%; }
@@ -122,7 +134,7 @@ def ChartPanel(model: KaiCityViz, name: str, builder: Callable[..., dict]):
     update_counter.get()
     has_data = model.error is None and bool(model.models)
     widget = solara.use_memo(
-        lambda: EchartsWidget(option={}, responsive=True,
+        lambda: ChartWidget(option={}, responsive=True,
                               attributes={"style": "height: 360px; width: 100%;",
                                           "class": f"kaicity-chart kaicity-chart-{name}"}), [])
 
