@@ -69,3 +69,7 @@ class ScenarioError(KaicityError):
 
 class SimulationError(KaicityError):
     """The model cannot be built or stepped with the given inputs (e.g. an empty population)."""
+
+
+class ServeError(KaicityError):
+    """``kaicity viz`` cannot serve as asked (port out of range or in use, bad host, bad start hour or seed)."""
