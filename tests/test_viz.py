@@ -318,7 +318,7 @@ def test_explicit_start_hour_and_jump_to_hour():
     rc = render(make_page(SMART, overrides=SMALL, model=viz, start_hour=9))
     try:
         rc.find(v.Html, children=["Step: 60"]).assert_single()
-        rc.find(v.Slider, label="Hour").widget.v_model = 11
+        rc.find(v.Slider, label="Jump to hour").widget.v_model = 11
         rc.find(v.Btn, children=["Jump to 11:00"]).widget.click()
         assert viz.steps == 180 and "11:00" in clock_text(viz.models[0])
         rc.find(v.Html, children=["Step: 180"]).assert_single()

@@ -35,7 +35,6 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import solara  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from kaicity.viz.components import make_components  # noqa: E402
 from kaicity.viz.vizmodel import FALLBACK_CONTROLS, KaiCityViz, control_defaults, control_targets  # noqa: E402
@@ -49,10 +48,9 @@ ENV_SEED = "KAICITY_VIZ_SEED"
 #: Page-wide CSS: every sidebar slider shows its value (Vuetify's thumb label, which it
 #: otherwise shows only while dragging), with room above the slider for it.
 PAGE_CSS = """
-.v-navigation-drawer .v-input--slider { margin-top: 30px; }
+.v-navigation-drawer .v-input__slider { margin-top: 34px; }
 .v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
 .v-navigation-drawer .v-slider__thumb-label { font-size: 11px; }
-.kaicity-jump-note { font-size: 12px; color: #444; margin: 0 0 4px 0; }
 """
 
 
@@ -149,33 +147,11 @@ def model_params(scenario: Any, compare: Any = None, overrides: Mapping[str, Any
 
 
 @solara.component
-def JumpToHour(model: solara.Reactive):
-    """Sidebar control: step the runs until the clock next reads the chosen hour."""
-    update_counter.get()
-    viz = model.value
-    hour = solara.use_reactive(int(viz.start_hour) if viz.start_hour is not None else 8)
-
-    def jump() -> None:
-        model.value.advance_to_hour(int(hour.value))
-        force_update()
-
-    with solara.Card("Jump to hour"):
-        solara.HTML(tag="div", unsafe_innerHTML="Steps both runs forward until the clock next reads this hour.",
-                    classes=["kaicity-jump-note"])
-        solara.SliderInt("Hour", value=hour, min=0, max=23, step=1)
-        solara.Button(label=f"Jump to {int(hour.value):02d}:00", color="primary", on_click=jump,
-                      disabled=viz.error is not None or not viz.running, classes=["kaicity-jump"])
-
-
-@solara.component
 def KaiCityPage(model: KaiCityViz, components: list, params: dict, name: str, play_interval: int):
-    """SolaraViz with the tab title, page CSS and the jump-to-hour control."""
-    reactive_model = solara.use_reactive(model)
+    """SolaraViz with the browser tab's title and the page CSS."""
     solara.Title(name)
     solara.Style(PAGE_CSS)
-    SolaraViz(reactive_model, components=components, model_params=params, name=name, play_interval=play_interval)
-    with solara.Sidebar():
-        JumpToHour(reactive_model)
+    SolaraViz(model, components=components, model_params=params, name=name, play_interval=play_interval)
 
 
 def make_page(scenario: Any = None, compare: Any = None, *, overrides: Mapping[str, Any] | None = None,
