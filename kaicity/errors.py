@@ -76,3 +76,7 @@ class KaicityWarning(UserWarning):
 
     Every such adjustment is also listed under ``warnings`` in the run's ``summary.json``.
     """
+
+
+class ServeError(KaicityError):
+    """``kaicity viz`` cannot serve as asked (port out of range or in use, bad host, bad start hour or seed)."""

@@ -103,9 +103,9 @@ def test_static_map_image_is_sent_once(ai_page):
 
 def test_reset_rebuilds_with_controls(ai_page):
     viz, rc = ai_page
-    slider = rc.find(v.Slider, label="Residents").widget
+    slider = rc.find(v.Slider, label="Residents (ai_city)").widget
     slider.v_model = 1200
-    centres = rc.find(v.Slider, label="AI support centres").widget
+    centres = rc.find(v.Slider, label="AI support centres (ai_city)").widget
     centres.v_model = 2
     rc.find(v.Btn, children=["Reset"]).widget.click()
     rc.find(v.Html, children=["Step: 0"]).assert_single()
@@ -200,8 +200,11 @@ def test_model_params_match_the_model_factory():
 def test_settings_from_env():
     s = settings_from_env({"KAICITY_VIZ_SCENARIO": "a.yaml", "KAICITY_VIZ_COMPARE": "b.yaml",
                            "KAICITY_VIZ_OVERRIDES": '{"population.residents": 10}'})
-    assert s == {"scenario": "a.yaml", "compare": "b.yaml", "overrides": {"population.residents": 10}}
+    assert s == {"scenario": "a.yaml", "compare": "b.yaml", "overrides": {"population.residents": 10},
+                 "start_hour": None, "seed": None}
     assert settings_from_env({})["compare"] is None
+    s = settings_from_env({"KAICITY_VIZ_START_HOUR": "9", "KAICITY_VIZ_SEED": "4294967295"})
+    assert (s["start_hour"], s["seed"]) == (9, 2**32 - 1)
     assert settings_from_env({"KAICITY_VIZ_OVERRIDES": "{not json"})["overrides"] == "{not json"
 
 
@@ -283,3 +286,67 @@ def test_travelling_residents_are_away_and_on_their_way():
     assert seen > 0, "nobody travelled between 08:00 and 08:40"
     frame = MapRenderer(m).frame()
     assert frame.ndim == 3 and frame.shape[2] == 3
+
+
+def test_page_opens_where_needs_begin_and_keeps_the_full_run():
+    """Default start: the first hour with needs (06:00 here); the runs are stepped there, not restarted."""
+    from kaicity.viz.citymap import clock_text
+    from kaicity.viz.vizmodel import needs_start_hour
+
+    small = {k: val for k, val in SMALL.items() if k != "simulation.start_hour"}
+    viz = KaiCityViz(SMART, overrides=small)
+    assert viz.error is None
+    first = needs_start_hour(viz.scenarios[0])
+    assert first == min(h for h, w in enumerate(viz.scenarios[0].needs.hourly_profile) if w > 0) == 6
+    assert viz.start_hour == first and clock_text(viz.models[0]).endswith(f"{first:02d}:00")
+    assert viz.steps == first * 3600 / viz.models[0].tick_s
+    # the same run stepped by hand from midnight reaches the same state
+    plain = KaiCityViz(SMART, overrides=small, start_hour=0)
+    assert plain.steps == 0
+    for _ in range(viz.steps):
+        plain.step()
+    assert plain.models[0].n_arisen == viz.models[0].n_arisen
+    np.testing.assert_array_equal(plain.models[0].population.busy_until, viz.models[0].population.busy_until)
+
+
+def test_explicit_start_hour_and_jump_to_hour():
+    from kaicity.viz.citymap import clock_text
+
+    viz = KaiCityViz(SMART, overrides=SMALL, start_hour=9)  # the scenario starts at 08:00
+    assert viz.steps == 60 and "09:00" in clock_text(viz.models[0])
+    assert viz.ticks_to_hour(9) == 0 and viz.ticks_to_hour(8) == 23 * 60
+    rc = render(make_page(SMART, overrides=SMALL, model=viz, start_hour=9))
+    try:
+        rc.find(v.Html, children=["Step: 60"]).assert_single()
+        rc.find(v.Slider, label="Jump to hour").widget.v_model = 11
+        rc.find(v.Btn, children=["Jump to 11:00"]).widget.click()
+        assert viz.steps == 180 and "11:00" in clock_text(viz.models[0])
+        rc.find(v.Html, children=["Step: 180"]).assert_single()
+        assert "11:00" in html_texts(rc)
+        # Reset rebuilds at the page's start hour
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        rc.find(v.Html, children=["Step: 60"]).assert_single()
+    finally:
+        rc.close()
+    with pytest.raises(ValueError, match="clock hour 0..23"):
+        viz.ticks_to_hour(24)
+
+
+def test_controls_name_the_runs_they_change_and_the_difference_is_explained():
+    viz = KaiCityViz(SMART, AI, overrides=SMALL)
+    params = model_params(SMART, AI, SMALL, viz=viz)
+    assert params["residents"]["label"] == "Residents (both runs)"
+    assert params["seed"]["label"] == "Seed (both runs)"
+    assert params["drt_vehicles"]["label"] == "DRT vans, 0 = off (ai_city)"
+    assert params["support_centres"]["label"] == "AI support centres (ai_city)"
+    from kaicity.viz.kpis import kpi_table_html
+
+    table = kpi_table_html(viz.models, viz.labels)
+    assert '<th class="kaicity-kpi-diff">ai_city − smart_city</th>' in table
+    assert "Difference = ai_city − smart_city" in table and "better in ai_city" in table
+    assert "Difference" not in kpi_table_html(viz.models[:1], viz.labels[:1])
+
+
+def test_seed_above_32_bits_is_an_error_on_the_page():
+    viz = KaiCityViz(SMART, seed=str(2**32), overrides=SMALL)
+    assert viz.error and "0..4294967295" in viz.error

@@ -3,7 +3,10 @@
 Each test starts ``kaicity viz`` on a free port (its own process group, output in a log
 file), opens the page through Playwright with ``/usr/bin/chromium`` and steps the model
 with the Step button.  Every request that does not go to the local server is blocked
-and recorded: the page must render offline.  Screenshots land in pytest's tmp_path.
+and recorded: the page must render offline.  Every uncaught page error
+(``pageerror``) and every console error fails the test, and the first page is loaded
+several times to catch intermittent ones (ECharts' "Initialize failed: invalid dom" came
+on about half the loads).  Screenshots land in pytest's tmp_path.
 Runs are small (2,500-node city, 1,500 residents) and start at 08:00 so that residents
 travel from the first step.
 """
@@ -29,6 +32,8 @@ SMALL = ["--set", "population.residents=1500", "--set", "city.n_nodes=2500", "--
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 STEP_TEXT = re.compile(r"^Step: \d+$")
+#: Page loads of one server in the load test.
+LOADS = 5
 
 pytestmark = [
     pytest.mark.browser,
@@ -105,6 +110,8 @@ def open_page(browser, url: str) -> Iterator[tuple]:
     page.route("**/*", route)
     page.on("response", lambda resp: problems.append(f"HTTP {resp.status} {resp.url}") if resp.status >= 400
             else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.on("console", lambda msg: problems.append(f"console error: {msg.text}") if msg.type == "error" else None)
     page.goto(url)
     try:
         yield page, problems
@@ -141,19 +148,49 @@ def kpi(page, key: str, run: str = "0") -> str:
 
 
 def test_single_scenario_in_chromium(browser, tmp_path):
-    with serve(tmp_path, "scenarios/ai_city.yaml", *SMALL) as url, open_page(browser, url) as (page, problems):
-        page.locator("img.kaicity-map-0").wait_for(timeout=60_000)
-        settle(page)
-        sync_api.expect(page.get_by_text(STEP_TEXT)).to_have_text("Step: 0")
-        before_png = shot(page, "img.kaicity-map-0")
-        before_arisen = kpi(page, "needs_arisen")
-        step(page, 4)
-        sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("08:04")
-        after_arisen = kpi(page, "needs_arisen")
-        assert after_arisen != before_arisen and int(after_arisen.replace(",", "")) > 0
-        assert shot(page, "img.kaicity-map-0") != before_png, "the map's agent layer did not change after 4 steps"
-        page.screenshot(path=str(tmp_path / "viz_single.png"), full_page=True)
-        assert problems == []
+    # the scenario (SMALL) starts at 08:00; the page opens at 09:00, after 60 one-minute steps
+    with serve(tmp_path, "scenarios/ai_city.yaml", *SMALL, "--start-hour", "9") as url:
+        for load in range(LOADS - 1):  # fresh page loads: page and console errors are intermittent
+            with open_page(browser, url) as (page, problems):
+                settle(page)
+                page.wait_for_timeout(300)
+                assert problems == [], f"load {load + 1}: {problems}"
+        with open_page(browser, url) as (page, problems):
+            check_single_page(page, problems, tmp_path)
+
+
+def check_single_page(page, problems: list, tmp_path: Path) -> None:
+    """Title, start hour, visible slider values, stepping, jump to an hour; no page or console error."""
+    page.locator("img.kaicity-map-0").wait_for(timeout=60_000)
+    settle(page)
+    assert page.title() == "kaicity: ai_city"
+    sync_api.expect(page.get_by_text(STEP_TEXT)).to_have_text("Step: 60")
+    sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("09:00")
+    # every slider shows its value without being touched (Vuetify's thumb label)
+    residents = page.locator(".v-input__slider", has_text="Residents (ai_city)")
+    sync_api.expect(residents.locator(".v-slider__thumb-label")).to_be_visible()
+    sync_api.expect(residents.locator(".v-slider__thumb-label")).to_have_text("1500")
+    labels = page.locator(".v-slider__thumb-label")
+    assert labels.count() >= 6  # play and render intervals, four scenario controls, jump to hour
+    for i in range(labels.count()):
+        sync_api.expect(labels.nth(i)).to_be_visible()
+    before_png = shot(page, "img.kaicity-map-0")
+    before_arisen = kpi(page, "needs_arisen")
+    step(page, 4, start=60)
+    sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("09:04")
+    after_arisen = kpi(page, "needs_arisen")
+    assert int(after_arisen.replace(",", "")) > int(before_arisen.replace(",", "")) > 0
+    assert shot(page, "img.kaicity-map-0") != before_png, "the map's agent layer did not change after 4 steps"
+    page.screenshot(path=str(tmp_path / "viz_single.png"), full_page=True)
+    # jump: the hour slider (at the start hour) one notch on, then the button
+    hour = page.locator(".v-input__slider", has_text="Jump to hour").locator("[role=slider]")
+    sync_api.expect(hour).to_have_attribute("aria-valuenow", "9")
+    hour.focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_role("button", name="Jump to 10:00").click()
+    sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("10:00", timeout=30_000)
+    sync_api.expect(page.get_by_text(STEP_TEXT)).to_have_text("Step: 120")
+    assert problems == []
 
 
 def test_compare_side_by_side_in_chromium(browser, tmp_path):
@@ -163,6 +200,9 @@ def test_compare_side_by_side_in_chromium(browser, tmp_path):
         settle(page)
         assert page.locator("img.kaicity-map-0").count() == 1
         sync_api.expect(page.locator("text=KPI difference")).to_be_visible()
+        sync_api.expect(page.locator("th.kaicity-kpi-diff")).to_have_text("ai_city − smart_city")
+        sync_api.expect(page.locator(".kaicity-kpi-legend")).to_contain_text("Green: better in ai_city")
+        assert page.title() == "kaicity: smart_city vs ai_city"
         maps = [shot(page, f"img.kaicity-map-{i}") for i in (0, 1)]
         step(page, 3)
         sync_api.expect(page.locator(".kaicity-caption-0")).to_contain_text("08:03")

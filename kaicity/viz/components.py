@@ -13,13 +13,25 @@ import html
 from collections.abc import Callable
 
 import solara
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 from solara.components.echarts import EchartsWidget
 
 from kaicity.viz.charts import CHARTS
 from kaicity.viz.citymap import MapRenderer, clock_text
 from kaicity.viz.kpis import kpi_table_html
 from kaicity.viz.vizmodel import KaiCityViz
+
+
+class ChartWidget(EchartsWidget):
+    """Solara's ECharts widget with a template that initialises the chart only on a live, attached element.
+
+    Solara's template calls ``echarts.init`` once the ECharts script has loaded, even when
+    Vue has destroyed the component meanwhile (the page's grid mounts its items twice on
+    the first layout pass): the browser then throws "Initialize failed: invalid dom" on
+    most page loads.  ``echarts.vue`` here is Solara's template with that guard.
+    """
+
+    template_file = (__file__, "echarts.vue")
 
 #: Stacks the map's overlay on its static image and keeps both inside their grid cell.
 _CSS = """
@@ -31,6 +43,7 @@ _CSS = """
 .kaicity-legend span.sym { font-size: 13px; margin-right: 2px; }
 .kaicity-legend span.item { margin-right: 4px; white-space: nowrap; }
 .kaicity-kpi-head { font-size: 12px; margin: 0 0 4px 0; line-height: 1.3; }
+.kaicity-jump { margin: 26px 0 4px 0; align-items: center; }
 """
 
 
@@ -97,10 +110,27 @@ def make_map_component(index: int = 0) -> Callable:
     return CityMap
 
 
+@solara.component
+def JumpToHour(model: KaiCityViz):
+    """Steps the runs forward until the clock next reads the chosen hour (the slider shows it)."""
+    start = int(model.start_hour) if model.start_hour is not None else 8
+    hour = solara.use_reactive(start)
+
+    def jump() -> None:
+        model.advance_to_hour(int(hour.value))
+        force_update()
+
+    with solara.Row(classes=["kaicity-jump"]):
+        solara.SliderInt("Jump to hour", value=hour, min=0, max=23, step=1, thumb_label="always")
+        solara.Button(label=f"Jump to {int(hour.value):02d}:00", color="primary", on_click=jump,
+                      disabled=not model.running, classes=["kaicity-jump-button"])
+
+
 def KpiTable(model: KaiCityViz) -> None:
-    """Headline KPIs (and their difference between two runs)."""
+    """The jump-to-hour control and the headline KPIs (and their difference between two runs)."""
     if model.error is not None or not model.models:
         return
+    JumpToHour(model)
     title = "KPI difference" if model.compare else "Headline KPIs"
     head = (f"<b>{title}</b> — step <span class='kaicity-step'>{model.steps}</span>, "
             f"{html.escape(clock_text(model.models[0]))}, seed {model.run_seed}<br>"
@@ -122,7 +152,7 @@ def ChartPanel(model: KaiCityViz, name: str, builder: Callable[..., dict]):
     update_counter.get()
     has_data = model.error is None and bool(model.models)
     widget = solara.use_memo(
-        lambda: EchartsWidget(option={}, responsive=True,
+        lambda: ChartWidget(option={}, responsive=True,
                               attributes={"style": "height: 360px; width: 100%;",
                                           "class": f"kaicity-chart kaicity-chart-{name}"}), [])
 

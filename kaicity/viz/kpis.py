@@ -31,6 +31,10 @@ class Kpi:
     digits: int
 
 
+#: Colours of a difference that favours / disfavours the second run.
+BETTER_COLOUR = "#1a7f37"
+WORSE_COLOUR = "#c62828"
+
 KPIS: tuple[Kpi, ...] = (
     Kpi("needs_arisen", "Needs arisen", 0, 0),
     Kpi("met_share", "Needs met (% of resolved)", +1, 1),
@@ -95,7 +99,7 @@ def kpi_table_html(models: list, labels: list[str]) -> str:
     diff = len(models) == 2
     head = "".join(f"<th>{html.escape(lab)}</th>" for lab in labels)
     if diff:
-        head += f"<th>{html.escape(labels[1])} − {html.escape(labels[0])}</th>"
+        head += f'<th class="kaicity-kpi-diff">{html.escape(labels[1])} − {html.escape(labels[0])}</th>'
     rows = []
     for k in KPIS:
         cells = "".join(f'<td class="kpi-value" data-kpi="{k.key}" data-run="{i}">{_fmt(v[k.key], k.digits)}</td>'
@@ -105,14 +109,22 @@ def kpi_table_html(models: list, labels: list[str]) -> str:
             d = b - a if math.isfinite(a) and math.isfinite(b) else float("nan")
             colour = ""
             if k.better and math.isfinite(d) and d != 0:
-                colour = "#1a7f37" if d * k.better > 0 else "#c62828"
+                colour = BETTER_COLOUR if d * k.better > 0 else WORSE_COLOUR
             style = f' style="color:{colour};font-weight:600"' if colour else ""
             cells += f'<td class="kpi-value" data-kpi="{k.key}" data-run="diff"{style}>' \
                      f'{_fmt(d, k.digits, signed=True)}</td>'
         rows.append(f"<tr><td>{html.escape(k.label)}</td>{cells}</tr>")
+    legend = ""
+    if diff:
+        a, b = (html.escape(lab) for lab in labels)
+        legend = (f'<div class="kaicity-kpi-legend" style="font-size:11px;color:#444;margin-top:3px">'
+                  f"Difference = {b} − {a} (positive: higher in {b}). "
+                  f'<span style="color:{BETTER_COLOUR};font-weight:600">Green</span>: better in {b}; '
+                  f'<span style="color:{WORSE_COLOUR};font-weight:600">red</span>: worse in {b}; '
+                  "black: a count with no better direction.</div>")
     return ('<table class="kaicity-kpis" style="border-collapse:collapse;font-size:12px;width:100%;'
             'line-height:1.35">'
             f'<thead><tr><th style="text-align:left">KPI</th>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<tbody>{''.join(rows)}</tbody></table>{legend}"
             "<style>.kaicity-kpis td,.kaicity-kpis th{padding:1px 6px;border-bottom:1px solid #e6e6e6;"
             "text-align:right;white-space:nowrap}.kaicity-kpis td:first-child{text-align:left}</style>")

@@ -13,12 +13,21 @@ runs of a comparison share their population and random numbers).  ``drt_vehicles
 ``support_centres`` and ``ai_services`` change the scenarios that have that service in
 their file (the AI side of a comparison); when none has it, the single scenario (or the
 ``compare`` one) gets it.  ``None`` keeps the file's value.
+
+Where the page opens
+--------------------
+A day starts at midnight, when nothing happens.  The runs are advanced (stepped, so
+the results are those of the full run) to ``start_hour`` before the page shows: by
+default the first hour, from the scenario's ``simulation.start_hour`` on, that has
+needs in ``needs.hourly_profile`` (06:00 for the shipped scenarios).
+:meth:`KaiCityViz.advance_to_hour` is the page's jump-to-hour control.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+import threading
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
@@ -108,6 +117,17 @@ def overrides_for(scenario, control: str, value: Any) -> dict[str, Any]:
     return {CONTROL_KEYS[control]: value}
 
 
+def needs_start_hour(scenario) -> int:
+    """The first clock hour, from the scenario's start hour on, whose needs weight is positive."""
+    start = int(scenario.simulation.start_hour)
+    profile = list(scenario.needs.hourly_profile)
+    for k in range(24):
+        hour = (start + k) % 24
+        if profile[hour] > 0:
+            return hour
+    return start
+
+
 def parse_seed(seed: Any) -> int | None:
     """The seed as an int (SolaraViz's InputText hands over a string); ``None`` for blank."""
     if seed is None:
@@ -122,10 +142,10 @@ def parse_seed(seed: Any) -> int | None:
         from kaicity.errors import ScenarioError
 
         raise ScenarioError(f"the seed must be a whole number, got {seed!r}", path="seed") from None
-    if not math.isfinite(value) or value != int(value) or value < 0:
+    if not math.isfinite(value) or value != int(value) or not 0 <= value <= 2**32 - 1:
         from kaicity.errors import ScenarioError
 
-        raise ScenarioError(f"the seed must be a whole number >= 0, got {seed!r}", path="seed")
+        raise ScenarioError(f"the seed must be a whole number 0..{2**32 - 1}, got {seed!r}", path="seed")
     return int(value)
 
 
@@ -153,6 +173,9 @@ class KaiCityViz(mesa.Model):
     overrides
         Dotted-key overrides applied to every scenario before the controls
         (e.g. ``{"city.n_nodes": 2500}``).
+    start_hour
+        Clock hour (0..23) the runs are advanced to before the page shows them
+        (default: :func:`needs_start_hour` of the first scenario; see the module docstring).
 
     Attributes
     ----------
@@ -170,7 +193,8 @@ class KaiCityViz(mesa.Model):
                  residents: int | None = None, drt_vehicles: int | None = None,
                  support_centres: int | None = None, ai_services: bool | None = None,
                  literacy_threshold: float | None = None, seed: Any = None,
-                 overrides: Mapping[str, Any] | None = None) -> None:
+                 overrides: Mapping[str, Any] | None = None, start_hour: int | None = None) -> None:
+        self._lock = threading.RLock()  # the page's Play thread and jump-to-hour both step
         self.models: list = []
         self.labels: list[str] = []
         self.error: str | None = None
@@ -195,6 +219,10 @@ class KaiCityViz(mesa.Model):
                 self.error = self._describe(exc)
                 self.models = []
         self.running = self.error is None and any(m.running for m in self.models)
+        self.start_hour: int | None = None
+        if self.error is None and self.models:
+            self.start_hour = needs_start_hour(self.scenarios[0]) if start_hour is None else int(start_hour)
+            self.advance_to_hour(self.start_hour)
 
     @staticmethod
     def _describe(exc: BaseException) -> str:
@@ -236,17 +264,46 @@ class KaiCityViz(mesa.Model):
         """Simulation time (s) of the runs (they advance together)."""
         return float(self.models[0].now) if self.models else 0.0
 
+    @property
+    def clock_s(self) -> float:
+        """Clock time of the runs in seconds since the first midnight."""
+        if not self.models:
+            return 0.0
+        return self.now + float(self.models[0].start_hour) * 3600.0
+
+    def ticks_to_hour(self, hour: int) -> int:
+        """Ticks until the clock next reads ``hour``:00 (0 when it reads that now)."""
+        from kaicity.errors import SimulationError
+
+        if not 0 <= int(hour) <= 23:
+            raise SimulationError(f"the hour must be a clock hour 0..23, got {hour}")
+        if not self.models:
+            return 0
+        wait = (int(hour) * 3600.0 - self.clock_s) % 86_400.0
+        return int(math.ceil(wait / float(self.models[0].tick_s) - 1e-9))
+
+    def advance_to_hour(self, hour: int) -> int:
+        """Step until the clock next reads ``hour``:00 (or the runs end); returns the ticks taken."""
+        with self._lock:
+            n = self.ticks_to_hour(hour)
+            done = 0
+            while done < n and self.running and self.error is None:
+                self.step()
+                done += 1
+            return done
+
     def step(self) -> None:
         """Advance every run by one tick (runs at their horizon stay put)."""
-        if self.error is not None or not self.models:
-            self.running = False
-            return
-        try:
-            for m in self.models:
-                if m.running:
-                    m.step()
-        except Exception as exc:  # noqa: BLE001 - shown on the page
-            self.error = f"error in step {self.steps}: {self._describe(exc)}"
-            self.running = False
-            return
-        self.running = any(m.running for m in self.models)
+        with self._lock:
+            if self.error is not None or not self.models:
+                self.running = False
+                return
+            try:
+                for m in self.models:
+                    if m.running:
+                        m.step()
+            except Exception as exc:  # noqa: BLE001 - shown on the page
+                self.error = f"error in step {self.steps}: {self._describe(exc)}"
+                self.running = False
+                return
+            self.running = any(m.running for m in self.models)
