@@ -69,3 +69,7 @@ class ScenarioError(KaicityError):
 
 class SimulationError(KaicityError):
     """The model cannot be built or stepped with the given inputs (e.g. an empty population)."""
+
+
+class SweepError(KaicityError):
+    """A sweep cannot start: bad grid size or workers, an unusable output folder or scheduler."""
