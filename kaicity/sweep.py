@@ -262,14 +262,18 @@ class ResultsFile:
             if (self.out / name).is_dir():
                 raise SweepError(f"--out {self.out}: {name} is a folder; remove it or choose another --out")
 
-    def read(self) -> list[list[str]]:
-        """The complete data rows already in the file (a torn last line is dropped)."""
+    def _rows(self) -> list[list[str]]:
+        """Header and rows of the file, without a last line torn by a kill while it was written."""
         if not self.path.exists():
             return []
         text = self.path.read_text(encoding="utf-8")
-        if not text.endswith("\n"):  # a row torn by a kill while it was written
+        if not text.endswith("\n"):
             text = text[:text.rfind("\n") + 1]
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline="")))
+
+    def read(self) -> list[list[str]]:
+        """The complete data rows already in the file."""
+        rows = self._rows()
         if not rows:
             return []
         if rows[0] != self.cols:
@@ -296,8 +300,7 @@ class ResultsFile:
         if overwrite or not self.path.exists():
             return set()
         if not resume:
-            with self.path.open(newline="", encoding="utf-8") as fh:
-                n = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+            n = max(len(self._rows()) - 1, 0)
             if n == 0:
                 return set()
             raise SweepError(f"{self.path} already holds {n:,} cells of an earlier sweep; pass --resume to "
@@ -451,7 +454,7 @@ def check_scheduler(address: str) -> None:
             raise ValueError("it needs a host and a port in 1-65535")
     except (ValueError, TypeError) as exc:
         raise SweepError(f"--scheduler {address!r} is not a Dask scheduler address like tcp://host:8786 "
-                         f"({one_line(exc)})") from None
+                         f"({' '.join(str(exc).split())})") from None
 
 
 def _ignore_sigint():
@@ -557,11 +560,19 @@ def run_sweep(scenario, params: Sequence[tuple[str, list]], seeds: Iterable[int]
     todo = [c for c in cells if c["key"] not in done]
     meta = {"scenario": scenario.name, "scenario_sha256": digest, "params": dict(params), "seeds": seeds,
             "cells": len(cells)}
-    results.start(meta, fresh=not resume)
     failures: list[dict] = []
-    if todo:
-        failures = _run_cells(results, scenario.to_dict(), todo, len(cells), n_workers=min(n_workers, len(todo)),
-                              scheduler=scheduler, progress=progress, processes=processes, meta=meta)
+    if not todo:
+        results.start(meta, fresh=not resume)
+    else:
+        client, cluster = connect(scheduler, min(n_workers, len(todo)), processes=processes)
+        try:
+            results.start(meta, fresh=not resume)  # only now: a failed connection leaves the folder as it was
+            failures = _run_cells(client, results, scenario.to_dict(), todo, len(cells), progress=progress,
+                                  meta=meta)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
     table = results.finish(cells)
     status = "failed" if failures else "complete"
     results.write_manifest({**meta, "status": status, "ok": len(cells) - len(failures), "failed": len(failures)})
@@ -569,17 +580,15 @@ def run_sweep(scenario, params: Sequence[tuple[str, list]], seeds: Iterable[int]
                        failures=failures)
 
 
-def _run_cells(results: ResultsFile, data: dict, todo: list[dict], total: int, *, n_workers: int,
-               scheduler: str | None, progress: bool, processes: bool, meta: dict) -> list[dict]:
-    """Submit ``todo``, append each cell as it finishes; return the failures."""
+def _run_cells(client, results: ResultsFile, data: dict, todo: list[dict], total: int, *, progress: bool,
+               meta: dict) -> list[dict]:
+    """Submit ``todo`` to ``client``, append each cell as it finishes; return the failures."""
     from dask.distributed import as_completed
 
     failures: list[dict] = []
     bar = None
-    client = cluster = None
     futures: dict = {}
     try:
-        client, cluster = connect(scheduler, n_workers, processes=processes)
         futures = {client.submit(run_point, data, c["overrides"], c["seed"], pure=False): c for c in todo}
         if progress:
             from tqdm.auto import tqdm
@@ -604,18 +613,13 @@ def _run_cells(results: ResultsFile, data: dict, todo: list[dict], total: int, *
         if bar is not None:
             bar.close()
             bar = None
-        if client is not None:
-            client.cancel(list(futures))
+        client.cancel(list(futures))
         ok, failed = results.counts()
         results.write_manifest({**meta, "status": "interrupted", "ok": ok, "failed": failed})
         raise SweepInterrupted(results.path, ok, total) from None
     finally:
         if bar is not None:
             bar.close()
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
     return failures
 
 
