@@ -20,6 +20,7 @@ the grid and the sweep's state (``running``, ``interrupted``, ``complete`` or
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
@@ -598,12 +599,12 @@ def _run_cells(client, results: ResultsFile, data: dict, todo: list[dict], total
             cell = futures.pop(fut)
             row = {**{f"param.{k}": v for k, v in cell["overrides"].items()}, "seed": cell["seed"],
                    "cell": cell["key"]}
-            if fut.status == "error":
-                error = one_line(fut.exception())
+            try:
+                row.update(fut.result(), status="ok", error="")
+            except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - a failed cell, whatever the cause
+                error = one_line(exc)
                 row.update(status="error", error=error)
                 failures.append({"overrides": cell["overrides"], "seed": cell["seed"], "error": error})
-            else:
-                row.update(fut.result(), status="ok", error="")
             results.append(row)
             if bar is not None:
                 bar.update(1)
