@@ -247,3 +247,14 @@ def test_out_problems_are_found_before_the_cluster_starts(tmp_path, capsys):
         code = main(["sweep", str(SMART_CITY), "--param", "support_centres.count=0", "--out", str(out), "--quiet"])
         err = capsys.readouterr().err.strip()
         assert code == 2 and len(err.splitlines()) == 1 and message in err
+
+
+def test_a_scheduler_without_workers_is_one_line(tmp_path, capsys):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=False, protocol="tcp://", dashboard_address=":0") as cluster:
+        code = main(["sweep", str(SMART_CITY), "--param", "support_centres.count=0,4", "--scheduler",
+                     cluster.scheduler_address, "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "the scheduler has no workers" in err and not (tmp_path / "out" / "sweep.csv").exists()
