@@ -22,8 +22,8 @@ import pandas as pd
 from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.rules import DRTRules
 from kaicity.services.drt.schedule import Ride, Schedule
+from kaicity.services.needs import DAY_S
 
-DAY_S = 86_400.0
 #: Rejection reasons, in the order KPIs list them.
 REASONS: tuple[str, ...] = ("outside_hours", "outside_zone", "no_stop_within_walk", "same_stop", "unreachable",
                             "no_vehicle_within_max_wait", "capacity", "detour_of_others")

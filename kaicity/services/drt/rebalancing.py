@@ -20,12 +20,12 @@ from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.schedule import RELOCATE, Schedule
 from kaicity.services.drt.stops import grid_cells
 from kaicity.services.drt.travel import TravelTimes
+from kaicity.services.needs import DAY_S
 
 if TYPE_CHECKING:
     from kaicity.scenario import RebalancingSection
     from kaicity.services.drt.vehicles import Van
 
-DAY_S = 86_400.0
 
 
 class Rebalancer:
