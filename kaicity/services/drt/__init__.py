@@ -17,7 +17,8 @@ One job per module, all sharing one :class:`~kaicity.services.drt.schedule.Sched
 Rejection reasons: ``outside_hours``, ``outside_zone``, ``no_stop_within_walk``,
 ``same_stop``, ``unreachable``, ``no_vehicle_within_max_wait``, ``capacity``,
 ``detour_of_others`` (:data:`REASONS`).  Plots live with the reports
-(:mod:`kaicity.plots.drt`); the Mesa agents with the agents (:mod:`kaicity.agents.drt`).
+(:mod:`kaicity.plots.drt`); the Mesa agent over each van with the
+agents (``agents/drt.py``, ``DRTVehicle``).
 """
 
 from kaicity.services.drt.analysis import REASONS

@@ -5,7 +5,7 @@ waits for a rider who is not there yet, spends ``stop_s`` seconds boarding or al
 at each stop, and writes what happened into the shared
 :class:`~kaicity.services.drt.schedule.Schedule` (stops served, where it can next change
 course) and :class:`~kaicity.services.drt.log.DRTLog` (metres driven, riders on and off).
-The Mesa agent :class:`kaicity.agents.drt.DRTVehicle` is a view of one van.
+The Mesa agent ``DRTVehicle`` (``agents/drt.py``) is a view of one van.
 """
 
 from __future__ import annotations
