@@ -50,6 +50,7 @@ from kaicity.categories import CATEGORIES, GROUPS, ZONES
 from kaicity.errors import FacilityError, RoutingError
 from kaicity.network.city import City
 from kaicity.network.graph import Graph
+from kaicity.scenario import PopulationSection
 
 __all__ = [
     "DECAYS",
@@ -65,8 +66,11 @@ __all__ = [
     "walking_minutes",
 ]
 
-#: Walking speed (m/s) per population group (see the module docs for sources).
-DEFAULT_SPEEDS: dict[str, float] = {"child": 1.2, "adult": 1.33, "elderly": 1.0, "frail": 0.8}
+#: The scenario's population defaults: stated once, in the schema (``population.*``).
+_POPULATION = PopulationSection()
+#: Walking speed (m/s) per population group: the scenario's ``population.walking_speed_mps``
+#: plus ``frail`` (see the module docs for sources).
+DEFAULT_SPEEDS: dict[str, float] = {**_POPULATION.walking_speed_mps.as_dict(), "frail": 0.8}
 #: Decay options of :func:`facility_counts` (``None`` = plain counts only).
 DECAYS: tuple[str | None, ...] = (None, "linear", "exponential")
 _DECAY_ALIASES: dict[str | None, str | None] = {
@@ -79,10 +83,10 @@ PARALLEL_MIN_WORK: int = 20_000
 #: Relative residents per walk node by zone for :func:`default_population` (assumption, the same
 #: as the synthetic facility placement: apartment blocks in the core, houses, villages).
 RESIDENTS_PER_NODE: dict[str, float] = {"core": 3.0, "suburb": 1.5, "rural": 0.5}
-#: Shares of children and elderly in :func:`default_population` (scenario defaults; 65+ is 20.0%
-#: of Korea's population in Dec 2024, 행정안전부).
-DEFAULT_CHILD_SHARE: float = 0.12
-DEFAULT_ELDERLY_SHARE: float = 0.20
+#: Shares of children and elderly in :func:`default_population`: the scenario's
+#: ``population.child_share`` and ``population.elderly_share`` (65+ is 20.0% of Korea, Dec 2024).
+DEFAULT_CHILD_SHARE: float = _POPULATION.child_share
+DEFAULT_ELDERLY_SHARE: float = _POPULATION.elderly_share
 
 
 # ----------------------------------------------------------------------------- results

@@ -93,7 +93,7 @@ def parse_param(text: str) -> tuple[str, list]:
         Without ``=``, with no values, for ``seed`` (swept with ``--seeds``), for a value
         that is not valid YAML, a list or mapping value, or a value listed twice.
     """
-    import yaml
+    from kaicity.scenario.overrides import parse_value
 
     key, sep, raw = text.partition("=")
     key = key.strip()
@@ -108,10 +108,7 @@ def parse_param(text: str) -> tuple[str, list]:
     for piece in raw.split(","):
         if piece.strip() == "":
             continue
-        try:
-            value = yaml.safe_load(piece)
-        except yaml.YAMLError:
-            raise ScenarioError(f"--param {key}: the value {piece!r} is not valid YAML") from None
+        value = parse_value(key, piece)
         if isinstance(value, list | dict):
             raise ScenarioError(f"--param {key}={piece}: {_LIST_HINT}")
         if any(cell_key({"v": value}, 0) == cell_key({"v": v}, 0) for v in values):

@@ -7,12 +7,12 @@ group's walking speed, by group and zone, with the 15-minute index (mean over ca
 and the Gini coefficient of nearest-facility time (:func:`kaicity.accessibility.coverage`).
 
 Default population (:func:`kaicity.accessibility.default_population`): ``--residents``
-(10,000) homes drawn from the walk nodes with probability proportional to the zone's
-residents per node (core 3, suburb 1.5, rural 0.5 -- an assumption), each resident a child,
-adult or elderly person with ``--child-share`` / ``--elderly-share`` (0.12 / 0.20, the
-scenario defaults; 65+ was 20.0% of Korea in Dec 2024); ``--residents 0`` uses the expected
-population on every node instead of a sample.  Walking speeds default to child 1.2, adult
-1.33 and elderly 1.0 m/s (:data:`kaicity.accessibility.DEFAULT_SPEEDS`).
+homes drawn from the walk nodes with probability proportional to the zone's residents per
+node (core 3, suburb 1.5, rural 0.5 -- an assumption), each resident a child, adult or
+elderly person with ``--child-share`` / ``--elderly-share``; ``--residents 0`` uses the
+expected population on every node instead of a sample.  Unset, the residents, shares and
+walking speeds are the scenario defaults (``population.residents``, ``child_share``,
+``elderly_share``, ``walking_speed_mps`` in ``docs/scenarios.md``), read from the schema.
 
 Writes ``DIR/access_coverage.csv`` (the tidy table) and ``DIR/access_map.png`` (every walk
 node coloured by the elderly's 15-minute index: the share of categories within reach); ``DIR``
@@ -60,19 +60,38 @@ def register(subparsers) -> None:
                         "--overwrite")
     add_overwrite(p)
     p.add_argument("--minutes", type=float, default=15.0, help="walking-time budget (default 15)")
-    p.add_argument("--residents", type=int, default=10_000,
-                   help="residents sampled from the walk nodes (default 10000; 0 = expected population on "
-                        "every node)")
-    p.add_argument("--elderly-share", type=float, default=0.20, help="share aged 65+ (default 0.20)")
-    p.add_argument("--child-share", type=float, default=0.12, help="share under 15 (default 0.12)")
-    p.add_argument("--speed-child", type=float, default=1.2, help="m/s (default 1.2)")
-    p.add_argument("--speed-adult", type=float, default=1.33, help="m/s (default 1.33)")
-    p.add_argument("--speed-elderly", type=float, default=1.0, help="m/s (default 1.0; frail 0.8)")
+    p.add_argument("--residents", type=int, default=None,
+                   help="residents sampled from the walk nodes (default: the scenario default "
+                        "population.residents; 0 = expected population on every node)")
+    p.add_argument("--elderly-share", type=float, default=None,
+                   help="share aged 65+ (default: population.elderly_share)")
+    p.add_argument("--child-share", type=float, default=None,
+                   help="share under 15 (default: population.child_share)")
+    for group in ("child", "adult", "elderly"):
+        p.add_argument(f"--speed-{group}", type=float, default=None,
+                       help=f"m/s (default: population.walking_speed_mps.{group}"
+                            + ("; frail 0.8)" if group == "elderly" else ")"))
     p.add_argument("--seed", type=seed_arg, default=0, help="seed of the resident sample (default 0)")
     add_facility_options(p)
     p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     p.add_argument("--no-map", action="store_true", help="do not draw access_map.png")
     p.set_defaults(func=run)
+
+
+def _fill_scenario_defaults(args: argparse.Namespace) -> None:
+    """Unset population options take the scenario defaults (stated once, in the schema)."""
+    from kaicity.scenario import PopulationSection
+
+    pop = PopulationSection()
+    if args.residents is None:
+        args.residents = pop.residents
+    if args.elderly_share is None:
+        args.elderly_share = pop.elderly_share
+    if args.child_share is None:
+        args.child_share = pop.child_share
+    for group in ("child", "adult", "elderly"):
+        if getattr(args, f"speed_{group}") is None:
+            setattr(args, f"speed_{group}", pop.walking_speed_mps[group])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     from kaicity.network import load_city
     from kaicity.outdir import atomic_output
 
+    _fill_scenario_defaults(args)
     out = Path(args.out)
     with atomic_output(out, overwrite=args.overwrite, kind="access") as tmp:
         city = load_city(args.spec, facilities=args.facilities, placement=args.placement, keep_networkx=False)
