@@ -5,16 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from kaicity.categories import ZONES  # noqa: E402
 from kaicity.metrics import summarize, trips_frame  # noqa: E402
-from kaicity.plotting import CHANNEL_COLOURS as DELIVERY_COLOURS  # noqa: E402
+from kaicity.plots import subplots
+from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS  # noqa: E402
 
 GROUP_ROWS = ("elderly", "non_elderly")
 
@@ -85,7 +82,7 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
     """PNG plots of one run; returns their file names."""
     names = []
     met = trips[trips["outcome"] == "met"]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = subplots(1, 2, figsize=(11, 4))
     for ax, (label, mask) in zip(axes, (("elderly", met["group"] == "elderly"),
                                         ("non-elderly", met["group"] != "elderly")), strict=True):
         counts = met[mask]["delivery"].value_counts()
@@ -95,10 +92,9 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
         ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     fig.savefig(out / "met_by_channel.png", dpi=110)
-    plt.close(fig)
     names.append("met_by_channel.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     for label, mask in (("elderly", met["group"] == "elderly"), ("non-elderly", met["group"] != "elderly")):
         v = met[mask]["time_to_service_min"].dropna()
         if len(v):
@@ -109,10 +105,9 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
     ax.set_title(f"Time to service — {model.scenario.name}")
     fig.tight_layout()
     fig.savefig(out / "time_to_service.png", dpi=110)
-    plt.close(fig)
     names.append("time_to_service.png")
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     ax.plot(ts["time_h"], ts["literacy_elderly_mean"], label="elderly mean literacy")
     ax.plot(ts["time_h"], ts["able_ai_elderly_share"], label="elderly able to use AI alone")
     ax.set_xlabel("hours")
@@ -121,7 +116,6 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
     ax.set_title("Digital inclusion")
     fig.tight_layout()
     fig.savefig(out / "literacy.png", dpi=110)
-    plt.close(fig)
     names.append("literacy.png")
     if model.drt is not None:
         from kaicity.plots.drt import plot_drt
@@ -295,7 +289,7 @@ def plot_comparison(summaries: list[dict], out: Path) -> list[str]:
                                         ("suburb", "access.by_zone.suburb.effective_index"),
                                         ("rural", "access.by_zone.rural.effective_index")]),
     ]
-    fig, axes = plt.subplots(1, len(panels), figsize=(15, 4.2))
+    fig, axes = subplots(1, len(panels), figsize=(15, 4.2))
     width = 0.8 / len(names)
     for ax, (title, items) in zip(axes, panels, strict=True):
         x = np.arange(len(items))
@@ -307,9 +301,8 @@ def plot_comparison(summaries: list[dict], out: Path) -> list[str]:
     axes[0].legend()
     fig.tight_layout()
     fig.savefig(out / "comparison.png", dpi=110)
-    plt.close(fig)
 
-    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), sharey=True)
+    fig, axes = subplots(1, len(names), figsize=(5.5 * len(names), 4), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, n, f in zip(axes, names, flat, strict=True):
         bottom = np.zeros(2)
@@ -324,7 +317,6 @@ def plot_comparison(summaries: list[dict], out: Path) -> list[str]:
     axes[0].set_ylabel("share of needs met, by channel")
     fig.tight_layout()
     fig.savefig(out / "comparison_channels.png", dpi=110)
-    plt.close(fig)
     return ["comparison.png", "comparison_channels.png"]
 
 

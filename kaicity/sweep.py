@@ -626,10 +626,7 @@ def _run_cells(client, results: ResultsFile, data: dict, todo: list[dict], total
 # --------------------------------------------------------------------------------------
 def plot_sweep(df: pd.DataFrame, out: Path) -> list[str]:
     """Line plots of headline KPIs against the first swept parameter (mean over seeds, finished cells)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from kaicity.plots import subplots
 
     if "status" in df.columns:
         df = df[df["status"] == "ok"]
@@ -640,7 +637,7 @@ def plot_sweep(df: pd.DataFrame, out: Path) -> list[str]:
     others = params[1:]
     kpis = ["by_group.elderly.met_share", "by_group.non_elderly.met_share",
             "by_group.elderly.time_to_service_min.mean", "equity.elderly_vs_non_elderly_time_ratio"]
-    fig, axes = plt.subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.6))
+    fig, axes = subplots(1, len(kpis), figsize=(4.2 * len(kpis), 3.6))
     groups = df.groupby(others) if others else [((), df)]
     for key, sub in groups:
         mean = sub.groupby(x)[kpis].mean(numeric_only=True)
@@ -655,5 +652,4 @@ def plot_sweep(df: pd.DataFrame, out: Path) -> list[str]:
     fig.tight_layout()
     Path(out).mkdir(parents=True, exist_ok=True)
     fig.savefig(Path(out) / PLOT_FILE, dpi=110)
-    plt.close(fig)
     return [PLOT_FILE]

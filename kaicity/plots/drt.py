@@ -12,17 +12,14 @@ from kaicity.services.drt.analysis import load_series, occupancy_by_hour, waits_
 
 def plot_drt(service: DRTService, out_dir: str | Path) -> list[str]:
     """Write ``drt_occupancy.png`` and ``drt_waits.png`` into ``out_dir``; returns their names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from kaicity.plots import subplots
 
     rules, log, clock = service.rules, service.log, service.schedule.clock
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     names = []
     grid, load = load_series(log, clock, step_s=300.0)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax1, ax2) = subplots(1, 2, figsize=(11, 4))
     hours = grid / 3600.0 + rules.start_hour
     ax1.plot(hours, load / rules.n_vehicles, color="#ff7f00")
     ax1.set_xlabel("clock hour")
@@ -35,11 +32,10 @@ def plot_drt(service: DRTService, out_dir: str | Path) -> list[str]:
     ax2.set_title("Occupancy by hour")
     fig.tight_layout()
     fig.savefig(out / "drt_occupancy.png", dpi=110)
-    plt.close(fig)
     names.append("drt_occupancy.png")
 
     wait = waits_min(service.schedule.rides)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = subplots(figsize=(6, 4))
     if len(wait):
         ax.hist(wait, bins=np.arange(0.0, max(rules.max_wait_s / 60.0, float(wait.max())) + 1.0, 1.0),
                 color="#ff7f00", alpha=0.8)
@@ -53,6 +49,5 @@ def plot_drt(service: DRTService, out_dir: str | Path) -> list[str]:
         ax.legend()
     fig.tight_layout()
     fig.savefig(out / "drt_waits.png", dpi=110)
-    plt.close(fig)
     names.append("drt_waits.png")
     return names

@@ -20,10 +20,6 @@ import threading
 import weakref
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402

@@ -12,7 +12,7 @@ from kaicity import report
 from kaicity.categories import GROUPS
 from kaicity.errors import KaicityError
 from kaicity.model import DELIVERIES
-from kaicity.plotting import CHANNEL_COLOURS, CHANNEL_LABELS, channel_shares, plot_channel_shares
+from kaicity.plots.channels import CHANNEL_COLOURS, CHANNEL_LABELS, channel_shares, plot_channel_shares
 
 
 def _trips(channels: list[str], seed: int) -> pd.DataFrame:
