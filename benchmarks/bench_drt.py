@@ -60,17 +60,16 @@ def requests_for(city, n: int, pattern: str, seed: int) -> list:
 
 def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
     """Dispatch one day; returns timings and KPIs."""
-    import mesa
 
     from kaicity.scenario import DrtSection
-    from kaicity.services.dispatch import DRTService
+    from kaicity.services.drt import DRTService
 
     cfg = DrtSection(enabled=True, vehicles=vehicles, capacity=11, service_hours=[6, 24], max_wait_min=15.0,
                      mode="virtual_stops" if pattern == "stops" else "door_to_door",
                      virtual_stop_spacing_m=400.0, zones=["core", "suburb"],
                      rebalancing={"enabled": True, "interval_min": 15, "window_min": 60})
     t0 = time.perf_counter()
-    svc = DRTService(mesa.Model(seed=1), city, cfg, horizon_s=86_400.0, rng=np.random.default_rng(1))
+    svc = DRTService(city, cfg, horizon_s=86_400.0, rng=np.random.default_rng(1))
     build_s = time.perf_counter() - t0
     book_wall = book_cpu = 0.0
     k = 0
@@ -92,7 +91,7 @@ def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
         "dispatch_cpu_ms_per_request": book_cpu / n * 1e3, "day_wall_s": day_wall, "day_cpu_s": day_cpu,
         "rejection_rate": kp["rejection_rate"], "wait_mean_min": kp["wait_min"]["mean"],
         "pooled_share": kp["pooled_share"], "vehicle_km": kp["vehicle_km"],
-        "insertions_evaluated_per_request": svc.evaluations / n,
+        "insertions_evaluated_per_request": svc.log.evaluations / n,
     }
 
 

@@ -1,9 +1,9 @@
 """Regenerate the generated parts of ``docs/scenarios.md`` from the scenario models.
 
 The key reference (every dotted key with its meaning, unit, default, allowed range and
-source) comes from the pydantic field metadata in :mod:`kaicity.scenario`, and the table
-of shipped scenarios from ``scenarios/*.yaml``, so the document cannot drift from the
-code.  Hand-written text outside the ``<!-- BEGIN GENERATED: ... -->`` /
+source) comes from the pydantic field metadata, rendered by :mod:`kaicity.scenario.reference`,
+and the table of shipped scenarios from ``scenarios/*.yaml``, so the document cannot drift
+from the code.  Hand-written text outside the ``<!-- BEGIN GENERATED: ... -->`` /
 ``<!-- END GENERATED: ... -->`` markers is kept.
 
 Usage::
@@ -19,7 +19,8 @@ import re
 import sys
 from pathlib import Path
 
-from kaicity.scenario import Scenario, load_scenario, schema_reference
+from kaicity.scenario import load_scenario
+from kaicity.scenario.reference import reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenarios.md"
@@ -30,27 +31,8 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_keys() -> str:
-    """The key reference: one table per top-level section."""
-    rows = schema_reference()
-    out: list[str] = []
-    header = "| key | meaning | unit | default | allowed | source |\n| --- | --- | --- | --- | --- | --- |"
-    sections: dict[str, list[dict[str, str]]] = {}
-    for row in rows:
-        sections.setdefault(row["section"], []).append(row)
-    for section, items in sections.items():
-        if section:
-            model = Scenario.model_fields[section].annotation
-            doc = (model.__doc__ or "").strip().splitlines()[0]
-            out.append(f"### `{section}`\n\n{doc}\n")
-        else:
-            out.append("### Top level\n")
-        out.append(header)
-        for r in items:
-            cells = (f"`{r['key']}`", r["description"], r["unit"], r["default"], r["allowed"], r["source"])
-            out.append("| " + " | ".join(_cell(x) for x in cells) + " |")
-        out.append("")
-    return "\n".join(out).rstrip() + "\n"
+#: The key reference: one table per top-level section (from the schema's field metadata).
+render_keys = reference_markdown
 
 
 def render_shipped() -> str:

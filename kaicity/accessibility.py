@@ -66,10 +66,11 @@ __all__ = [
     "walking_minutes",
 ]
 
-_POPULATION_DEFAULTS = PopulationSection()
-#: Walking speed (m/s) per population group: the scenario schema's ``population.walking_speed_mps``
-#: defaults, plus ``frail`` 0.8 m/s (see the module docs for sources).
-DEFAULT_SPEEDS: dict[str, float] = {**_POPULATION_DEFAULTS.walking_speed_mps.as_dict(), "frail": 0.8}
+#: The scenario's population defaults: stated once, in the schema (``population.*``).
+_POPULATION = PopulationSection()
+#: Walking speed (m/s) per population group: the scenario's ``population.walking_speed_mps``
+#: plus ``frail`` (see the module docs for sources).
+DEFAULT_SPEEDS: dict[str, float] = {**_POPULATION.walking_speed_mps.as_dict(), "frail": 0.8}
 #: Decay options of :func:`facility_counts` (``None`` = plain counts only).
 DECAYS: tuple[str | None, ...] = (None, "linear", "exponential")
 _DECAY_ALIASES: dict[str | None, str | None] = {
@@ -82,10 +83,10 @@ PARALLEL_MIN_WORK: int = 20_000
 #: Relative residents per walk node by zone for :func:`default_population` (assumption, the same
 #: as the synthetic facility placement: apartment blocks in the core, houses, villages).
 RESIDENTS_PER_NODE: dict[str, float] = {"core": 3.0, "suburb": 1.5, "rural": 0.5}
-#: Shares of children and elderly in :func:`default_population`: the scenario schema's defaults
-#: (65+ is 20.0% of Korea's population in Dec 2024, 행정안전부).
-DEFAULT_CHILD_SHARE: float = _POPULATION_DEFAULTS.child_share
-DEFAULT_ELDERLY_SHARE: float = _POPULATION_DEFAULTS.elderly_share
+#: Shares of children and elderly in :func:`default_population`: the scenario's
+#: ``population.child_share`` and ``population.elderly_share`` (65+ is 20.0% of Korea, Dec 2024).
+DEFAULT_CHILD_SHARE: float = _POPULATION.child_share
+DEFAULT_ELDERLY_SHARE: float = _POPULATION.elderly_share
 
 
 # ----------------------------------------------------------------------------- results

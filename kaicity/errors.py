@@ -80,3 +80,7 @@ class KaicityWarning(UserWarning):
 
 class ServeError(KaicityError):
     """``kaicity viz`` cannot serve as asked (port out of range or in use, bad host, bad start hour or seed)."""
+
+
+class SweepError(KaicityError):
+    """A sweep cannot start: bad grid size or workers, an unusable output folder or scheduler."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from kaicity.agents import AISupportCentre, FixedRouteBus, Resident, ServiceFacility
+from kaicity.agents import AISupportCentre, DRTVehicle, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import KaicityWarning, SimulationError
 from kaicity.metrics import timeseries_reporters
@@ -29,6 +29,7 @@ from kaicity.scenario import Scenario, load_scenario
 from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel, RemoteChannel
+from kaicity.services.drt import DRTService
 from kaicity.services.learning import decay
 from kaicity.services.mode import Mode
 from kaicity.services.needs import DAY_S, generate_needs, rate_matrix
@@ -248,6 +249,7 @@ class KaiCityModel(mesa.Model):
         self.transit_services: list[TransitService] = []
         self.bus = None
         self.drt = None
+        self.drt_vehicles: list[DRTVehicle] = []
         max_walk = float(max(by_key(sc.population.walk_tolerance_min, g) for g in GROUPS)) * 60.0 * 2.0
         scale = self.population.scale
         if sc.transit.bus.enabled:
@@ -265,18 +267,22 @@ class KaiCityModel(mesa.Model):
             self.buses = [FixedRouteBus(self, self.bus, pi, k) for pi, p in enumerate(self.bus.patterns)
                           for k in range(len(p.run_starts))]
         if sc.transit.drt.enabled:
-            from kaicity.services.dispatch import DRTService
-
-            drt_cfg = sc.transit.drt
-            if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
-                vehicles = max(1, round(drt_cfg.vehicles / scale))
-                self.population_report["drt_vehicles_simulated"] = vehicles
-                self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
-                drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
-            self.drt = DRTService(self, self.city, drt_cfg, horizon_s=self.horizon_s,
-                                  start_hour=self.start_hour, rng=stream(self.run_seed, "drt"))
-            self.transit_services.append(self.drt)
+            self._build_drt(scale)
         self.transit_by_mode = {svc.mode: svc for svc in self.transit_services}
+
+    def _build_drt(self, scale: float) -> None:
+        """The DRT service (the fleet shrinks with the sample) and a Mesa agent per van."""
+        drt_cfg = self.scenario.transit.drt
+        if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
+            vehicles = max(1, round(drt_cfg.vehicles / scale))
+            self.population_report["drt_vehicles_simulated"] = vehicles
+            self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
+            drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
+        self.drt = DRTService(self.city, drt_cfg, horizon_s=self.horizon_s, start_hour=self.start_hour,
+                              rng=stream(self.run_seed, "drt"), people=float(self.scenario.population.people),
+                              homes=self.population.home, population_scale=float(self.population.scale))
+        self.drt_vehicles = [DRTVehicle(self, van) for van in self.drt.vehicles]
+        self.transit_services.append(self.drt)
 
     def _build_counters(self) -> None:
         n_groups = len(GROUPS)

@@ -124,8 +124,10 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
     fig.savefig(out / "literacy.png", dpi=110)
     plt.close(fig)
     names.append("literacy.png")
-    if model.drt is not None and hasattr(model.drt, "plot"):
-        names.extend(model.drt.plot(out))
+    if model.drt is not None:
+        from kaicity.plots.drt import plot_drt
+
+        names.extend(plot_drt(model.drt, out))
     return names
 
 

@@ -31,7 +31,7 @@ def test_access_command_takes_the_scenario_population_no_map(root, tmp_path, cap
     scenario = root / "scenarios" / "smart_city.yaml"
     assert main(["access", "synthetic:n=600,seed=1", "--scenario", str(scenario), "--residents", "500",
                  "--no-map", "--out", str(tmp_path)]) == 0
-    assert "500 residents of smart_city (seed 42" in capsys.readouterr().out
+    assert "500 residents sampled from scenario smart_city (seed 42" in capsys.readouterr().out
     assert not (tmp_path / "access_map.png").exists()
 
 

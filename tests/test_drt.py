@@ -9,7 +9,6 @@ grows; rebalancing shortens waits when demand has a predictable peak.
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from kaicity.network.city import FACILITY_COLUMNS, City
 from kaicity.network.graph import Graph
 from kaicity.scenario import DrtSection
-from kaicity.services.dispatch import REASONS, DRTService
+from kaicity.services.drt import REASONS, DRTService
 from kaicity.services.transit import TripRequest
 
 TOL = 1e-3   # seconds
@@ -62,7 +61,7 @@ def drt_config(**kw) -> DrtSection:
 
 
 def make_service(city: City, seed: int = 0, trace: bool = True, **kw) -> DRTService:
-    return DRTService(mesa.Model(seed=seed), city, drt_config(**kw), horizon_s=86_400.0, start_hour=0.0,
+    return DRTService(city, drt_config(**kw), horizon_s=86_400.0, start_hour=0.0,
                       rng=np.random.default_rng(seed), trace=trace)
 
 
@@ -107,15 +106,15 @@ def check_invariants(svc: DRTService, bookings: dict, arrivals: list) -> pd.Data
     assert len(done) == len(legs), "every ride is finished at the end of the day"
     # promises: max wait, latest pickup, max ride, latest drop-off; pickups before drop-offs
     assert (done["t_pickup"] >= done["t_ready"] - TOL).all()
-    assert (done["wait_s"] <= svc.max_wait_s + TOL).all()
+    assert (done["wait_s"] <= svc.rules.max_wait_s + TOL).all()
     assert (done["t_pickup"] <= done["latest_pickup"] + TOL).all()
     assert (done["ride_s"] <= done["max_ride_s"] + TOL).all()
     assert (done["t_dropoff"] <= done["latest_dropoff"] + TOL).all()
     assert (done["t_dropoff"] > done["t_pickup"]).all()
     assert (done["ride_s"] >= done["direct_s"] - TOL).all(), "no ride beats the shortest path"
     for _k, row in done.iterrows():
-        assert row["max_ride_s"] == pytest.approx(min(row["direct_s"] + svc.max_detour_s,
-                                                      svc.alpha * row["direct_s"] + svc.beta_s))
+        assert row["max_ride_s"] == pytest.approx(min(row["direct_s"] + svc.rules.max_detour_s,
+                                                      svc.rules.alpha * row["direct_s"] + svc.rules.beta_s))
         b = bookings[row["trip_id"]]
         assert b.accepted
         assert row["t_arrive"] <= b.arrive_time + TOL, "arrival later than the promised latest arrival"
@@ -137,8 +136,8 @@ def check_invariants(svc: DRTService, bookings: dict, arrivals: list) -> pd.Data
     last = {}
     path_nodes: dict[int, list] = {}
     path_times: dict[int, list] = {}
-    for v, nodes, times, load, _purpose in svc.trace:
-        assert 0 <= load <= svc.seats
+    for v, nodes, times, load, _purpose in svc.log.trace:
+        assert 0 <= load <= svc.rules.seats
         for a, b, ta, tb in zip(nodes[:-1].tolist(), nodes[1:].tolist(), times[:-1].tolist(), times[1:].tolist(),
                                 strict=True):
             assert (a, b) in edge, f"vehicle {v} jumps from {a} to {b}"
@@ -150,16 +149,16 @@ def check_invariants(svc: DRTService, bookings: dict, arrivals: list) -> pd.Data
         path_nodes.setdefault(v, []).append(nodes)
         path_times.setdefault(v, []).append(times)
     # load over time never exceeds capacity, and the vehicle is at the stop when serving it
-    events = pd.DataFrame(svc.stop_log, columns=["vehicle", "node", "time", "kind", "ride"])
+    events = pd.DataFrame(svc.log.stop_log, columns=["vehicle", "node", "time", "kind", "ride"])
     for v, ev in events.groupby("vehicle"):
         ev = ev.sort_values(["time", "kind"], ascending=[True, False])
         load = np.cumsum(np.where(ev["kind"] == 0, 1, -1))
-        assert load.max() <= svc.seats and load.min() >= 0
-        nodes = np.concatenate(path_nodes.get(v, [np.array([svc.depots[v]])]))
+        assert load.max() <= svc.rules.seats and load.min() >= 0
+        nodes = np.concatenate(path_nodes.get(v, [np.array([svc.schedule.depots[v]])]))
         times = np.concatenate(path_times.get(v, [np.array([-np.inf])]))
         assert (np.diff(times) >= -1e-6).all()
         k = np.searchsorted(times, ev["time"].to_numpy() + 1e-6, side="right") - 1
-        where = np.where(k >= 0, nodes[np.maximum(k, 0)], svc.depots[v])
+        where = np.where(k >= 0, nodes[np.maximum(k, 0)], svc.schedule.depots[v])
         assert (where == ev["node"].to_numpy()).all(), f"vehicle {v} serves a stop away from it"
     rides = legs.set_index("ride")
     assert (events[events["kind"] == 0]["node"].to_numpy() == rides.loc[events[events["kind"] == 0]["ride"],
@@ -202,7 +201,7 @@ def test_day_invariants_door_to_door_on_synthetic_city_with_oneways(synthetic):
     # vehicle-km is the sum of the driven pieces
     g = synthetic.drive
     metres = 0.0
-    for _v, nodes, _t, _l, _p in svc.trace:
+    for _v, nodes, _t, _l, _p in svc.log.trace:
         for a, b in zip(nodes[:-1], nodes[1:], strict=True):
             lo = g.indptr[a]
             heads = g.indices[lo:g.indptr[a + 1]]
@@ -279,7 +278,7 @@ def test_rebalancing_shortens_waits_when_demand_has_a_predictable_peak():
 
 
 def test_two_days_vans_go_home_at_night_and_serve_again(synthetic):
-    svc = DRTService(mesa.Model(seed=0), synthetic,
+    svc = DRTService(synthetic,
                      drt_config(vehicles=4, service_hours=[7, 20],
                                 rebalancing={"enabled": True, "interval_min": 20, "window_min": 60}),
                      horizon_s=2 * 86_400.0, start_hour=0.0, rng=np.random.default_rng(0), trace=True)
@@ -294,13 +293,13 @@ def test_two_days_vans_go_home_at_night_and_serve_again(synthetic):
     check_invariants(svc, bookings, arrivals)
     # every van is back at its depot before the second day starts, and drove again on day 2
     for v, veh in enumerate(svc.vehicles):
-        pieces = [(n, t) for (vv, n, t, _l, _p) in svc.trace if vv == v]
+        pieces = [(n, t) for (vv, n, t, _l, _p) in svc.log.trace if vv == v]
         nodes = np.concatenate([n for n, _ in pieces])
         times = np.concatenate([t for _, t in pieces])
         before = times <= 86_400.0 + 7 * 3600
         assert nodes[before][-1] == veh.depot
         assert (times > 86_400.0 + 7 * 3600).any()
-        assert all(stop["deadline"] >= stop["arrive"] for stop in veh.schedule)
+        assert all(stop["deadline"] >= stop["arrive"] for stop in veh.stops)
     k = svc.kpis()
     assert k["vehicle_hours"] == pytest.approx(4 * 13 * 2)
     assert k["depot_km"] > 0

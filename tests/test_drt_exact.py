@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import mesa
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,7 +18,7 @@ from kaicity.categories import ZONE_CODE
 from kaicity.network.city import FACILITY_COLUMNS, City
 from kaicity.network.graph import Graph
 from kaicity.scenario import DrtSection
-from kaicity.services.dispatch import DROPOFF, PICKUP, DRTService
+from kaicity.services.drt import DROPOFF, PICKUP, DRTService
 from kaicity.services.transit import TripRequest
 
 
@@ -40,7 +39,7 @@ def service(city: City, depots, **kw) -> DRTService:
     cfg = {"enabled": True, "vehicles": len(depots), "capacity": 4, "service_hours": [0, 24], "max_wait_min": 15.0,
            "stop_s": 30.0, "delay_weight": 1.0, "rebalancing": {"enabled": False}}
     cfg.update(kw)
-    return DRTService(mesa.Model(seed=0), city, DrtSection(**cfg), horizon_s=86_400.0, start_hour=0.0,
+    return DRTService(city, DrtSection(**cfg), horizon_s=86_400.0, start_hour=0.0,
                       depots=depots, trace=True)
 
 
@@ -61,7 +60,7 @@ def test_best_insertion_on_a_line_is_the_hand_computed_one():
     assert r1.latest_drop == 30.0 + r1.max_ride
     assert b1.arrive_time == r1.latest_drop + 30.0
     svc.advance(60.0)   # A left node 0 at 30: on edge 0 -> 1, next node 1 at 90
-    assert (svc.start_node[0], svc.start_time[0]) == (1, 90.0)
+    assert (svc.schedule.start_node[0], svc.schedule.start_time[0]) == (1, 90.0)
     # R2 2 -> 4 at t=60: best is A, pickup and drop-off both before R1's drop-off:
     # pickup at 150 (wait 90), drop-off arrival 300, R1 delayed 60 s, schedule end +60 s
     quote = svc.quote(req(2, 2, 4, 60.0))
@@ -70,12 +69,12 @@ def test_best_insertion_on_a_line_is_the_hand_computed_one():
     assert plan.cost == pytest.approx(60.0 + (60.0 + 90.0 + 0.0))
     assert (plan.begin_p, plan.dep_p, plan.arr_d) == (150.0, 180.0, 300.0)
     assert quote.wait_s == 90.0 and quote.in_vehicle_s == 180.0
-    assert svc.n_stops[0] == 1, "a quote commits nothing"
+    assert svc.schedule.n_stops[0] == 1, "a quote commits nothing"
     b2 = svc.book(req(2, 2, 4, 60.0))
     assert b2 == quote
-    assert svc.stop_node[0, :3].tolist() == [2, 4, 5]
-    assert svc.stop_kind[0, :3].tolist() == [PICKUP, DROPOFF, DROPOFF]
-    assert svc.stop_arr[0, :3].tolist() == [150.0, 300.0, 390.0]
+    assert svc.schedule.stop_node[0, :3].tolist() == [2, 4, 5]
+    assert svc.schedule.stop_kind[0, :3].tolist() == [PICKUP, DROPOFF, DROPOFF]
+    assert svc.schedule.stop_arr[0, :3].tolist() == [150.0, 300.0, 390.0]
     arrivals = []
     for t in range(120, 1200, 60):
         arrivals.extend(svc.advance(float(t)))
@@ -165,19 +164,20 @@ def test_virtual_stops_walk_at_the_riders_own_speed():
 def reference_best(svc: DRTService, p: int, d: int, ready: float, T: np.ndarray):
     """Enumerate every vehicle and (i, j) pair in Python with all-pairs times ``T``."""
     best = (math.inf, None)
-    stop_s = svc.stop_s
-    latest_pick = ready + svc.max_wait_s
+    sch = svc.schedule
+    stop_s = svc.rules.stop_s
+    latest_pick = ready + svc.rules.max_wait_s
     direct = T[p, d]
-    max_ride = svc.max_ride_s(direct)
-    for v in range(svc.n_vehicles):
-        K = int(svc.n_stops[v])
-        old = [(int(svc.stop_node[v, m]), int(svc.stop_kind[v, m]), float(svc.stop_earliest[v, m]),
-                float(svc.stop_latest[v, m]), float(svc.stop_arr[v, m])) for m in range(K)]
-        old_end = float(svc.stop_dep[v, K - 1]) if K else float(svc.start_time[v])
+    max_ride = svc.rules.max_ride_s(direct)
+    for v in range(svc.rules.n_vehicles):
+        K = int(sch.n_stops[v])
+        old = [(int(sch.stop_node[v, m]), int(sch.stop_kind[v, m]), float(sch.stop_earliest[v, m]),
+                float(sch.stop_latest[v, m]), float(sch.stop_arr[v, m])) for m in range(K)]
+        old_end = float(sch.stop_dep[v, K - 1]) if K else float(sch.start_time[v])
         for i, j in itertools.combinations_with_replacement(range(K + 1), 2):
             seq = old[:i] + [(p, PICKUP, ready, latest_pick, None)] + old[i:j] + \
                 [(d, DROPOFF, -math.inf, math.inf, None)] + old[j:]
-            t, node, load = float(svc.start_time[v]), int(svc.start_node[v]), int(svc.start_load[v])
+            t, node, load = float(sch.start_time[v]), int(sch.start_node[v]), int(sch.start_load[v])
             ok, delay, begin_p, dep_p, arr_d = True, 0.0, None, None, None
             for nd, kind, earliest, latest, old_arr in seq:
                 arr = t + T[node, nd]
@@ -201,7 +201,7 @@ def reference_best(svc: DRTService, p: int, d: int, ready: float, T: np.ndarray)
                 t, node = begin + stop_s, nd
             if not ok:
                 continue
-            cost = (t - old_end) + svc.delay_weight * (delay + (begin_p - ready) + (arr_d - dep_p - direct))
+            cost = (t - old_end) + svc.rules.delay_weight * (delay + (begin_p - ready) + (arr_d - dep_p - direct))
             if cost < best[0] - 1e-9:
                 best = (cost, (v, i, j))
     return best
@@ -254,13 +254,12 @@ def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
         assert plan.cost == pytest.approx(ref_cost, abs=1e-6)
         svc.book(r)
     assert feasible > 60 and compared - feasible > 5
-    assert int(svc.n_stops.max()) >= 4 or svc.kpis()["pooled_share"] > 0
+    assert int(svc.schedule.n_stops.max()) >= 4 or svc.kpis()["pooled_share"] > 0
 
 
 def test_dispatch_searches_match_routing():
-    from kaicity._core._dispatch import Searcher, path_down
-
     from kaicity import routing
+    from kaicity._core._dispatch import Searcher, path_down
     from kaicity.network import load_city
 
     g = load_city({"kind": "synthetic", "n_nodes": 600, "seed": 2}).drive

@@ -9,6 +9,7 @@ import pytest
 
 from kaicity.agents import DRTVehicle
 from kaicity.model import KaiCityModel
+from kaicity.plots.drt import plot_drt
 from kaicity.scenario import load_scenario
 
 SMALL = {
@@ -28,10 +29,10 @@ def run(root):
 
 def test_model_builds_the_fleet_from_the_scenario(run):
     drt = run.drt
-    assert drt is not None and drt.n_vehicles == 4 and drt.seats == 11
+    assert drt is not None and drt.rules.n_vehicles == 4 and drt.rules.seats == 11
     vans = list(run.agents_by_type[DRTVehicle])
     assert len(vans) == 4 and all(v.capacity == 11 for v in vans)
-    assert drt.door_to_door is False
+    assert drt.rules.door_to_door is False
     people = run.scenario.population.people
     assert len(drt.stops) == pytest.approx(people * 2.34 / 1000, abs=3)
     assert drt.serves_zone(run.population.zone).all()
@@ -42,7 +43,7 @@ def test_drt_rides_reach_the_model_and_kpis_are_consistent(run):
     legs = run.drt.legs_frame()
     assert k["booked"] == len(legs) > 0
     assert k["requests"] == k["booked"] + k["rejected"] + k["declined_offers"]
-    assert (legs["wait_s"].dropna() <= run.drt.max_wait_s + 1e-3).all()
+    assert (legs["wait_s"].dropna() <= run.drt.rules.max_wait_s + 1e-3).all()
     assert (legs["ride_s"].dropna() <= legs["max_ride_s"][legs["ride_s"].notna()] + 1e-3).all()
     done = legs[legs["status"] == "done"]
     trips = set(done["trip_id"])
@@ -63,7 +64,7 @@ def test_timeseries_legs_and_plots(run, tmp_path):
         assert col in ts.columns
     assert ts["drt_requests"].is_monotonic_increasing
     assert ts["drt_requests"].iloc[-1] == run.drt.kpis()["requests"]
-    names = run.drt.plot(tmp_path)
+    names = plot_drt(run.drt, tmp_path)
     assert names == ["drt_occupancy.png", "drt_waits.png"]
     assert all((tmp_path / n).stat().st_size > 1000 for n in names)
     state = run.drt.vehicle_state(run.now)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from kaicity import cli
-from kaicity._yaml_lines import MAX_DEPTH, MAX_FILE_BYTES
 from kaicity.errors import KaicityWarning, ScenarioError
 from kaicity.scenario import Scenario, load_scenario, parse_overrides
+from kaicity.scenario.lines import MAX_DEPTH, MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 

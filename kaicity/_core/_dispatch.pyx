@@ -1,8 +1,9 @@
 # cython: language_level=3
 """DRT dispatch kernels: best insertion of a request into vehicle schedules, path profiles.
 
-Arrays only.  :mod:`kaicity.services.dispatch` owns the schedules and calls these with
-validated, C-contiguous arrays; nothing here raises for bad input.
+Arrays only.  :mod:`kaicity.services.drt` owns the schedules and calls these through the
+typed wrapper :mod:`kaicity.dispatch_kernel` with validated, C-contiguous arrays; nothing
+here raises for bad input.
 
 Schedule layout (one row per vehicle, ``S`` stop slots, ``n_stops[v]`` of them used):
 

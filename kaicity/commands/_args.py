@@ -19,6 +19,20 @@ def seed(text: str) -> int:
     return value
 
 
+def scenario_overrides(args: argparse.Namespace) -> dict:
+    """The ``--set KEY=VALUE`` items (and ``--days`` when given) as one override mapping.
+
+    Values are read by the scenario's one override parser
+    (:func:`kaicity.scenario.parse_overrides`), so every command reads them alike.
+    """
+    from kaicity.scenario import parse_overrides
+
+    out = parse_overrides(getattr(args, "set", []) or [])
+    if getattr(args, "days", None) is not None:
+        out["simulation.days"] = args.days
+    return out
+
+
 def add_overwrite(p: argparse.ArgumentParser) -> None:
     """``--overwrite``: replace an earlier kaicity output folder at ``--out``."""
     p.add_argument("--overwrite", action="store_true",

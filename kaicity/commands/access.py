@@ -119,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         population = scenario_population(city, scenario, seed)
         nearest = nearest_facility_times(city, threads=args.threads)
         table = coverage(city, population=population, minutes=args.minutes, nearest=nearest)
-        pop_note = (f"{len(population):,} residents of {scenario.name} (seed {seed}, "
+        pop_note = (f"{len(population):,} residents sampled from scenario {scenario.name} (seed {seed}, "
                     f"population.scale {scenario.population.scale:g})")
         print(f"{city.name}: walk {city.walk.n_nodes:,} nodes, {len(city.facilities)} facilities; {pop_note}")
         print(format_table(table))

@@ -31,19 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run every scenario with one seed and write the comparison."""
-    from kaicity.commands.run import parse_overrides
+    from kaicity.commands._args import scenario_overrides
     from kaicity.errors import ScenarioError
     from kaicity.model import KaiCityModel
     from kaicity.outdir import atomic_output, mark_complete, scenario_folders
     from kaicity.report import write_comparison, write_run
-    from kaicity.scenario import load_scenario
+    from kaicity.scenario import apply_overrides, load_scenario
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare needs at least two scenario files")
     scenarios = [load_scenario(p) for p in args.scenarios]
-    overrides = parse_overrides(args.set, args.days)
-    if overrides:
-        scenarios = [s.with_overrides(overrides) for s in scenarios]
+    overrides = scenario_overrides(args)
+    scenarios = [apply_overrides(s, overrides) for s in scenarios]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"scenario names must differ to be compared, got {names}")

@@ -27,27 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_overrides(pairs: list[str], days: int | None = None) -> dict:
-    """``["a.b=1", ...]`` -> ``{"a.b": 1}`` (values read as YAML, without aliases or deep nesting)."""
-    from kaicity.scenario import parse_overrides as parse
-
-    out = parse(pairs)
-    if days is not None:
-        out["simulation.days"] = days
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     """Build, run and report one scenario."""
     from kaicity.model import KaiCityModel
     from kaicity.outdir import atomic_output, child_folder
     from kaicity.report import write_run
-    from kaicity.scenario import load_scenario
+    from kaicity.scenario import apply_overrides, load_scenario
 
     scenario = load_scenario(args.scenario)
-    overrides = parse_overrides(args.set, args.days)
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
+    scenario = apply_overrides(scenario, _args.scenario_overrides(args))
     out = args.out if args.out is not None else child_folder(Path("out"), scenario.name)
     t0 = time.perf_counter()
     with atomic_output(out, overwrite=args.overwrite, kind="run") as tmp:

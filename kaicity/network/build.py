@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -90,11 +89,70 @@ FALLBACK_SPEED_KPH: float = 30.0
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 
 
+#: Road classes from the highest to the lowest: the class a merged edge takes (:func:`highway_of`).
+#: Each ``_link`` ranks just below its road; types not listed rank below all of these.
+HIGHWAY_RANK: tuple[str, ...] = (
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified", "residential",
+    "living_street", "road", "service", "busway", "pedestrian", "footway", "path", "cycleway",
+    "bridleway", "steps", "corridor", "track",
+)
+_RANK: dict[str, int] = {h: i for i, h in enumerate(HIGHWAY_RANK)}
+
+
+# --------------------------------------------------------------------------- merged tags
+# OSMnx's ``simplify_graph`` merges the tags of the ways along a simplified edge with
+# ``list(set(values))``, so the order of a merged list (``["tertiary", "residential"]``)
+# depends on the process's string hash seed (PYTHONHASHSEED).  Nothing in kaicity may
+# depend on that order: merged lists are put in a fixed order right after simplification
+# (:func:`order_merged_tags`) and every reader below picks from a list by a fixed rule.
+def _tag_key(value) -> tuple:
+    """Sort key for tag values of any (mixed) type: by type name, then text."""
+    return (type(value).__name__, str(value))
+
+
+def highway_of(value):
+    """The highway type of an edge whose ``highway`` may be a merged list.
+
+    A list takes its highest-ranked road class by :data:`HIGHWAY_RANK` (``motorway`` >
+    ``trunk`` > ``primary`` > ``secondary`` > ``tertiary`` > ``unclassified`` >
+    ``residential`` > ...); types not in the rank come after, in sorted order.  The result
+    does not depend on the order of the list.
+    """
+    if isinstance(value, list):
+        vals = [v for v in value if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if not vals:
+            return None
+        return min(vals, key=lambda h: (_RANK.get(h, len(_RANK)), _tag_key(h)))
+    return _first(value)
+
+
+def order_merged_tags(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Put every list-valued edge attribute of ``G`` in a fixed order, in place.
+
+    ``highway`` lists are ordered by :data:`HIGHWAY_RANK` (the chosen class first, so code
+    that takes ``highway[0]`` as OSMnx does picks it too); other lists (``osmid``, ``name``,
+    ``maxspeed``, ``lanes``, ...) are sorted by type and text.
+    """
+    for _, _, d in G.edges(data=True):
+        for k, v in d.items():
+            if isinstance(v, list) and len(v) > 1:
+                if k == "highway":
+                    d[k] = sorted(v, key=lambda h: (_RANK.get(h, len(_RANK)), _tag_key(h)))
+                else:
+                    d[k] = sorted(v, key=_tag_key)
+    return G
+
+
 # --------------------------------------------------------------------------- edge tables
 def _first(value):
-    """A scalar tag value: the first of a list (OSMnx simplification merges tags), None for NaN."""
+    """A scalar tag value, None for NaN.
+
+    A merged list gives its smallest value in sorted order (a fixed rule: the list's own
+    order may come from a hash-seeded set); use :func:`highway_of` for ``highway``.
+    """
     if isinstance(value, list):
-        value = value[0] if value else None
+        value = min(value, key=_tag_key) if value else None
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
@@ -115,7 +173,7 @@ def walkable(highway, foot=None, access=None, area=None) -> bool:
     unless ``foot=yes``, not ``foot=no``, and not ``access=private|no`` unless it is a
     footway (:data:`FOOT_HIGHWAYS`) or ``foot`` allows it.
     """
-    h, f, a = _first(highway), _first(foot), _first(access)
+    h, f, a = highway_of(highway), _first(foot), _first(access)
     if h is None or h in NOT_BUILT_HIGHWAYS or _first(area) == "yes":
         return False
     if f == "no":
@@ -128,7 +186,7 @@ def walkable(highway, foot=None, access=None, area=None) -> bool:
 def drivable(highway, access=None, motor_vehicle=None, area=None) -> bool:
     """Whether a car may use a way: highway in :data:`DRIVE_HIGHWAYS`, not ``access`` or
     ``motor_vehicle`` = private|no, not an ``area=yes`` polygon."""
-    h = _first(highway)
+    h = highway_of(highway)
     if h not in DRIVE_HIGHWAYS or _first(area) == "yes":
         return False
     return _first(access) not in PRIVATE_ACCESS and _first(motor_vehicle) not in PRIVATE_ACCESS
@@ -157,7 +215,7 @@ def _classify_edges(data: list) -> tuple[list, np.ndarray, np.ndarray]:
                 key, res = None, None
         if res is None:
             h, f, a, ar, mv = tags
-            res = (_first(h), walkable(h, f, a, ar), drivable(h, a, mv, ar))
+            res = (highway_of(h), walkable(h, f, a, ar), drivable(h, a, mv, ar))
             if key is not None:
                 memo[key] = res
         highway.append(res[0])
@@ -298,9 +356,10 @@ def _simplify(H: nx.MultiDiGraph, where: str) -> nx.MultiDiGraph:
     if len(H) == 0 or H.number_of_edges() == 0:
         return H
     try:
-        return ox.simplify_graph(H)
+        S = ox.simplify_graph(H)
     except Exception as exc:  # noqa: BLE001 - surface OSMnx problems as a kaicity error
         raise NetworkError(f"{where}: OSMnx could not simplify the street graph ({exc})") from exc
+    return order_merged_tags(S)
 
 
 def _largest_component(n: int, u: np.ndarray, v: np.ndarray, *, strong: bool) -> np.ndarray:
@@ -318,7 +377,11 @@ def _largest_component(n: int, u: np.ndarray, v: np.ndarray, *, strong: bool) ->
 
 # --------------------------------------------------------------------------- speeds
 def _clean_maxspeed(value) -> float:
-    """``maxspeed`` tag value(s) -> km/h as OSMnx cleans them (lists: mean of the valid values)."""
+    """``maxspeed`` tag value(s) -> km/h as OSMnx cleans them.
+
+    A merged list gives the mean of its valid values, as in OSMnx, but summed exactly
+    (:func:`math.fsum`) so that the result does not depend on the order of the list.
+    """
     from osmnx.routing import _clean_maxspeed as ox_clean
 
     if isinstance(value, list):
@@ -326,7 +389,7 @@ def _clean_maxspeed(value) -> float:
         vals = [x for x in vals if x is not None and not math.isnan(x)]
         if not vals:
             return math.nan
-        value = str(float(np.mean(vals)))
+        value = str(math.fsum(vals) / len(vals))
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
     out = ox_clean(str(value))
@@ -361,11 +424,11 @@ def impute_speeds(highway: list, maxspeed: list, *, hwy_speeds: Mapping[str, flo
         True where the speed did not come from the edge's own ``maxspeed``.
     """
     hwy_speeds = KOREAN_URBAN_SPEEDS if hwy_speeds is None else hwy_speeds
-    hw = pd.Series([x[0] if isinstance(x, list) else x for x in highway], dtype=object)
+    hw = pd.Series([highway_of(x) for x in highway], dtype=object)
     memo: dict = {}
     obs = np.empty(len(hw), dtype=np.float64)
     for i, m in enumerate(maxspeed):
-        key = tuple(m) if isinstance(m, list) else m
+        key = tuple(sorted(m, key=_tag_key)) if isinstance(m, list) else m
         try:
             val = memo[key]
         except KeyError:
@@ -494,7 +557,6 @@ def city_from_graph(
 def _city_from_graph(G, *, name, source, zones, facilities, facility_mode, placement, facility_counts, seed,
                      simplify, hwy_speeds, zone_radius, zone_thresholds, max_snap_distance, attribution,
                      keep_networkx) -> City:
-    t0 = time.perf_counter()
     where = source or name
     if not isinstance(G, nx.MultiDiGraph):
         if isinstance(G, nx.Graph):
@@ -633,6 +695,7 @@ def _city_from_graph(G, *, name, source, zones, facilities, facility_mode, place
             weight = length
         loop = ee.u == ee.v
         keep = ~loop
+        _require_positive_lengths(length[keep], where, mode)
         graphs[mode] = Graph.from_edges(
             len(nn.ids), ee.u[keep], ee.v[keep], weight[keep], length=length[keep],
             directed=(mode == "drive"), unit="s" if mode == "drive" else "m",
@@ -658,11 +721,21 @@ def _city_from_graph(G, *, name, source, zones, facilities, facility_mode, place
     if keep_networkx:
         G_walk = _to_networkx(G, built["walk"], walk, crs, mode="walk")
         G_drive = _to_networkx(G, built["drive"], drive, crs, mode="drive")
-    report["build_seconds"] = round(time.perf_counter() - t0, 3)
     if not report["notes"]:
         report.pop("notes")
     return City(name=name, walk=walk, drive=drive, walk_to_drive=walk_to_drive, drive_to_walk=drive_to_walk,
                 facilities=fac, source=source, report=report, G_walk=G_walk, G_drive=G_drive)
+
+
+def _require_positive_lengths(length: np.ndarray, where: str, mode: str) -> None:
+    """Raise :class:`NetworkError` when no edge of a mode's graph is longer than zero.
+
+    Every travel time would then be zero (all nodes one point): a broken extract or
+    GraphML file, not a city.
+    """
+    if not (length > 0).any():
+        raise NetworkError(f"{where}: all {len(length)} {mode} edges have zero length (every travel time "
+                           "would be 0); check the node coordinates and edge 'length' values of the file")
 
 
 def _to_networkx(G: nx.MultiDiGraph, built, graph: Graph, crs: str, *, mode: str) -> nx.MultiDiGraph:

@@ -156,7 +156,7 @@ def classify_features(gdf) -> pd.DataFrame:
         return empty_candidates()
     if gdf.crs is not None and not gdf.crs.is_geographic:
         gdf = gdf.to_crs("EPSG:4326")
-    keys = [k for k in {k for k, _, _ in TAG_RULES} if k in gdf.columns]
+    keys = [k for k in dict.fromkeys(k for k, _, _ in TAG_RULES) if k in gdf.columns]  # rule order, not a set's
     names = [c for c in ("name", "name:ko", "name:en") if c in gdf.columns]
     pts = gdf.geometry.representative_point()
     rows = []

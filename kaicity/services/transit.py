@@ -1,7 +1,7 @@
 """The one interface every public-transport service implements.
 
 Fixed-route buses (:mod:`kaicity.services.bus`) and the DRT fleet
-(:mod:`kaicity.services.dispatch`) both implement :class:`TransitService`, so the model's
+(:mod:`kaicity.services.drt`) both implement :class:`TransitService`, so the model's
 mode choice asks each for a quote, books the best, and learns when riders arrive.
 
 Times are seconds since the start of the simulation; nodes are indices of the

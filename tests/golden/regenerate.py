@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -36,22 +35,8 @@ OVERRIDES: dict[str, object] = {
 #: Files of a run folder that are pinned.
 PINNED: tuple[str, ...] = ("summary.json", "trips.csv")
 
-#: Keys of summary.json that hold wall-clock measurements, not results: left out of the comparison.
-WALL_CLOCK_KEYS: frozenset[str] = frozenset({"build_seconds"})
-
-
-def _without_wall_clock(tree):
-    if isinstance(tree, dict):
-        return {k: _without_wall_clock(v) for k, v in tree.items() if k not in WALL_CLOCK_KEYS}
-    if isinstance(tree, list):
-        return [_without_wall_clock(v) for v in tree]
-    return tree
-
-
 def pinned_lines(path: Path) -> list[str]:
-    """The lines of a pinned file that must not change (JSON re-dumped without wall-clock keys)."""
-    if path.suffix == ".json":
-        return json.dumps(_without_wall_clock(json.loads(path.read_text())), indent=2).splitlines()
+    """The lines of a pinned file (summary.json holds no wall-clock time, so every line must match)."""
     return path.read_text().splitlines()
 
 

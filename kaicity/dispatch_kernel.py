@@ -1,0 +1,137 @@
+"""Typed wrapper of the DRT dispatch kernels in :mod:`kaicity._core._dispatch`.
+
+The twin of :mod:`kaicity.routing` for the dispatcher: services call these functions and
+:class:`DispatchSearcher` with a :class:`~kaicity.network.graph.Graph` and a schedule
+(any object with the arrays of :class:`ScheduleArrays`), never ``_core`` directly.  The
+kernels read arrays only and trust their shapes; the schedule keeps them C-contiguous
+with the dtypes listed in :class:`ScheduleArrays`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from kaicity._core import _dispatch
+from kaicity.errors import SimulationError
+from kaicity.network.graph import Graph
+
+#: Result flags of :func:`best_insertion` and :func:`insertion_targets`.
+FLAG_TIME_OK = 1     # some vehicle can start the pickup by the latest pickup
+FLAG_CAP_OK = 2      # ... with a free seat
+FLAG_FEASIBLE = 4    # ... and without breaking any deadline
+
+
+class ScheduleArrays(Protocol):
+    """The per-vehicle schedule arrays the kernels read (``V`` vehicles, ``S`` stop slots).
+
+    ``start_node`` (int32), ``start_time`` (float64), ``start_load`` (int32), ``available``
+    (uint8), ``capacity`` (int32), ``n_stops`` (int32) have shape ``(V,)``; ``stop_node``
+    (int32), ``stop_kind`` (int8), ``stop_leg``, ``stop_arr``, ``stop_dep``,
+    ``stop_earliest``, ``stop_latest``, ``stop_slack`` (float64) and ``stop_load`` (int32)
+    have shape ``(V, S)``.  See :mod:`kaicity._core._dispatch` for their meaning.
+    """
+
+    start_node: np.ndarray
+    start_time: np.ndarray
+    start_load: np.ndarray
+    available: np.ndarray
+    capacity: np.ndarray
+    n_stops: np.ndarray
+    stop_node: np.ndarray
+    stop_kind: np.ndarray
+    stop_leg: np.ndarray
+    stop_arr: np.ndarray
+    stop_dep: np.ndarray
+    stop_earliest: np.ndarray
+    stop_latest: np.ndarray
+    stop_slack: np.ndarray
+    stop_load: np.ndarray
+
+
+class DispatchSearcher:
+    """Reusable bounded and multi-target Dijkstra searches on one graph (and its reverse).
+
+    Parameters
+    ----------
+    graph
+        The drive graph (seconds).
+    """
+
+    def __init__(self, graph: Graph) -> None:
+        gt = graph.transpose()
+        self._fwd = (graph.indptr, graph.indices, graph.weights)
+        self._rev = (gt.indptr, gt.indices, gt.weights)
+        self._searcher = _dispatch.Searcher(graph.n_nodes)
+
+    def bounded(self, source: int, limit: float, reverse: bool, out: np.ndarray, reached: np.ndarray) -> int:
+        """Times from (``reverse``: to) ``source`` within ``limit``, written into ``out`` (``inf`` on entry).
+
+        Returns the number of nodes written; they are listed in ``reached[:count]``.
+        """
+        indptr, indices, weights = self._rev if reverse else self._fwd
+        return int(self._searcher.bounded(indptr, indices, weights, int(source), float(limit), out, reached))
+
+    def targeted(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
+                 out: np.ndarray) -> None:
+        """Times from (``reverse``: to) ``source`` to each target within its own limit, into ``out``."""
+        indptr, indices, weights = self._rev if reverse else self._fwd
+        self._searcher.targeted(indptr, indices, weights, int(source), targets, limits, out)
+
+
+def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_pick: float, stop_s: float,
+                      eps: float, succ: np.ndarray, succ_limit: np.ndarray, after: np.ndarray,
+                      after_info: np.ndarray) -> tuple[int, int, int]:
+    """Which travel times an insertion search needs, and how far each may be.
+
+    Fills ``succ``/``succ_limit`` and ``after``/``after_info`` (see
+    :func:`kaicity._core._dispatch.insertion_targets`) and returns ``(n_succ, n_after, flags)``.
+    """
+    ns, na, flags = _dispatch.insertion_targets(
+        s.start_node, s.start_time, s.start_load, s.available, s.capacity, s.n_stops, s.stop_node, s.stop_leg,
+        s.stop_arr, s.stop_dep, s.stop_slack, s.stop_load, to_p, ready, latest_pick, stop_s, eps, succ,
+        succ_limit, after, after_info)
+    return int(ns), int(na), int(flags)
+
+
+def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], p: int,
+                   d: int, ready: float, latest_pick: float, latest_drop: float, max_ride: float, stop_s: float,
+                   delay_weight: float, eps: float, out_f: np.ndarray, out_i: np.ndarray) -> int:
+    """Cheapest feasible insertion of the request ``p -> d`` over every available vehicle.
+
+    ``rows`` are the travel times ``(to_p, from_p, to_d, from_d)``.  Writes ``out_i =
+    [vehicle, i, j, flags]`` (vehicle -1 when none) and ``out_f = [cost, pickup start,
+    pickup departure, drop-off arrival]``; returns the number of insertions evaluated.
+    """
+    to_p, from_p, to_d, from_d = rows
+    return int(_dispatch.best_insertion(
+        s.start_node, s.start_time, s.start_load, s.available, s.capacity, s.n_stops, s.stop_node, s.stop_kind,
+        s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p, to_d,
+        from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps, out_f,
+        out_i))
+
+
+def path_down(graph: Graph, to_target: np.ndarray, source: int, target: int, buf: np.ndarray) -> np.ndarray | None:
+    """A shortest path ``source -> target`` read off the exact times ``to_target`` (a reverse row).
+
+    Returns a copy of the path's nodes, or None when ``target`` cannot be reached that way.
+    ``buf`` is a work array of ``graph.n_nodes`` int32.
+    """
+    k = _dispatch.path_down(graph.indptr, graph.indices, graph.weights, to_target, int(source), int(target), buf)
+    return buf[:k].copy() if k > 0 else None
+
+
+def path_profile(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative seconds and metres along the path ``nodes`` (cheapest edge of each pair).
+
+    Raises
+    ------
+    SimulationError
+        When two consecutive nodes are not joined by an edge.
+    """
+    cum_t = np.empty(len(nodes))
+    cum_m = np.empty(len(nodes))
+    if _dispatch.path_profile(graph.indptr, graph.indices, graph.weights, graph.lengths, nodes, cum_t, cum_m) >= 0:
+        raise SimulationError("DRT: a shortest path is not connected")
+    return cum_t, cum_m

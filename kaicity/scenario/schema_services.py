@@ -1,0 +1,121 @@
+"""Scenario sections of service delivery: ``facilities``, ``online_services``, ``ai_services``,
+``support_centres`` and ``learning``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, Section, keyed_map
+from kaicity.scenario.fields import doc_field as _f
+
+CapacityPerHour = keyed_map("CapacityPerHour", "category",
+                            {"healthcare": 8.0, "education": 30.0, "welfare": 10.0, "daily": 60.0,
+                             "culture": 100.0}, float,
+                            "Persons served per hour per facility (0 closes the category: its needs divert to "
+                            "other channels or are forgone).", ge=0, le=100_000)
+ServiceMin = keyed_map("ServiceMin", "category",
+                       {"healthcare": 20.0, "education": 60.0, "welfare": 20.0, "daily": 15.0, "culture": 60.0},
+                       float, "Service duration per visit.", gt=0, le=1440)
+OpeningHours = keyed_map("OpeningHours", "category",
+                         {"healthcare": [9, 18], "education": [8, 18], "welfare": [9, 18], "daily": [7, 23],
+                          "culture": [6, 22]}, HourPair, "[open, close) hours per category.",
+                         allowed=HOURS_ALLOWED)
+
+
+class FacilitiesSection(Section):
+    """Physical service facilities: capacity, service time, opening hours, queueing."""
+
+    capacity_per_hour: CapacityPerHour = _f(  # type: ignore[valid-type]
+        factory=CapacityPerHour, unit="persons/h",
+        description="Persons served per hour by one facility; 0 closes the category (needs divert or are forgone)")
+    service_min: ServiceMin = _f(  # type: ignore[valid-type]
+        factory=ServiceMin, unit="min", description="Time a visit takes once served")
+    opening_hours: OpeningHours = _f(  # type: ignore[valid-type]
+        factory=OpeningHours, unit="h", description="[open, close) hours of facilities",
+        allowed=HOURS_ALLOWED)
+    max_queue_min: float = _f(60.0, ge=0, le=1440, unit="min",
+                              description="A resident who arrives to a longer queue leaves unserved "
+                                          "(the need is forgone, reason 'queue')")
+
+
+OnlineShare = keyed_map("OnlineShare", "category",
+                        {"healthcare": 0.0, "education": 0.1, "welfare": 0.3, "daily": 0.1, "culture": 0.0},
+                        float, "Share of needs resolvable online.", ge=0, le=1)
+
+
+class OnlineServicesSection(Section):
+    """Smart-city e-government / online channel (present in both smart and AI cities)."""
+
+    enabled: bool = _f(True, setting=True, description="Whether the online channel exists")
+    share: OnlineShare = _f(  # type: ignore[valid-type]
+        factory=OnlineShare, unit="share", description="Share of needs of each category resolvable online")
+    literacy_required: float = _f(0.65, ge=0, le=1, unit="literacy index",
+                                  description="Literacy needed to use online services alone (hard threshold)",
+                                  source="assumption (above the elderly competency ~0.55, NIA 2024)")
+    wait_min: float = _f(5.0, ge=0, le=1440, unit="min", description="Time to resolve a need online")
+
+
+AiShare = keyed_map("AiShare", "category",
+                    {"healthcare": 0.35, "education": 0.5, "welfare": 0.6, "daily": 0.3, "culture": 0.1},
+                    float, "Share of needs an AI remote service can resolve.", ge=0, le=1)
+AiWait = keyed_map("AiWait", "category",
+                   {"healthcare": 10.0, "education": 5.0, "welfare": 5.0, "daily": 5.0, "culture": 5.0},
+                   float, "Minutes to resolve a need with the AI service.", ge=0, le=1440)
+
+
+class AiServicesSection(Section):
+    """K-AI City AI remote services (AI medical consultation, AI education, AI welfare assistant)."""
+
+    enabled: bool = _f(False, setting=True, description="Whether AI remote services exist (AI city)")
+    share: AiShare = _f(  # type: ignore[valid-type]
+        factory=AiShare, unit="share",
+        description="Share of needs of each category an AI service can resolve",
+        source="assumption; sweep it (telemedicine is 0.2-0.3% of outpatient visits, MOHW 2025)")
+    literacy_required: float = _f(0.45, ge=0, le=1, unit="literacy index",
+                                  description="Literacy at which half of residents can use the AI service "
+                                              "alone",
+                                  source="assumption (conversational AI needs less skill than e-government)")
+    ability_slope: float = _f(12.0, gt=0, le=1000, unit="1/literacy",
+                              description="Logistic steepness: P(able) = 1/(1+exp(-slope*(L-required)))")
+    wait_min: AiWait = _f(  # type: ignore[valid-type]
+        factory=AiWait, unit="min", description="Time to resolve a need with the AI service")
+    energy_wh_per_use: float = _f(3.0, ge=0, le=10_000, unit="Wh/use",
+                                  description="Compute energy per AI service use (a session ~ several "
+                                              "queries)",
+                                  source="0.3-3 Wh per GPT-4-class query (published estimates)")
+
+
+TrainingRate = keyed_map("TrainingRate", "group", {"child": 0.0, "adult": 0.00002, "elderly": 0.0001}, float,
+                         "Voluntary training visits per person per day.", ge=0, le=1)
+
+
+class SupportCentresSection(Section):
+    """AI support centres (디지털배움터-like): assisted AI service and digital training."""
+
+    count: int = _f(0, setting=True, ge=0, le=10_000, unit="centres",
+                    description="Number of support centres (0 = none)")
+    placement: Literal["central", "uniform", "by_elderly"] = _f(
+        "by_elderly", setting=True, description="Where centres are placed")
+    staff: int = _f(2, ge=1, le=1000, unit="sessions", description="Concurrent assisted sessions per centre")
+    session_min: float = _f(30.0, gt=0, le=1440, unit="min", description="Length of an assisted session")
+    opening_hours: HourPair = _f(factory=lambda: [9, 18], unit="h",
+                                 description="[open, close) hours of the centres",
+                                 allowed=HOURS_ALLOWED)
+    literacy_gain: float = _f(0.08, ge=0, le=1, unit="fraction of the gap",
+                              description="Literacy gain per visit, diminishing: L += gain * (1 - L)",
+                              source="assumption to calibrate")
+    training_rate_per_day: TrainingRate = _f(  # type: ignore[valid-type]
+        factory=TrainingRate, unit="visits/person/day",
+        description="Voluntary training visits per person per day, by group",
+        source="MSIT 디지털배움터: 1.1-1.9% of residents trained a year, 58-66% aged 60+ "
+               "(adult 2e-5 + elderly 1e-4 at 20% elderly -> 1.2%/year, 60% elderly)")
+
+
+class LearningSection(Section):
+    """How digital literacy changes over time."""
+
+    decay_per_day: float = _f(0.002, ge=0, le=1, unit="1/day",
+                              description="Unused literacy decays toward its initial value by this "
+                                          "fraction per day")
+
+

@@ -1,0 +1,166 @@
+"""Scenario section ``transit``: fixed-route buses and demand-responsive transit (DRT)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+
+from kaicity.categories import ZONES
+from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, KeyProblem, Section, ZoneName, keyed_map, num_text
+from kaicity.scenario.fields import doc_field as _f
+
+LonLat = Annotated[list[float], Field(min_length=2, max_length=2)]
+
+
+class BusLine(Section):
+    """An explicit bus line: stops as ``[lon, lat]`` pairs and a headway."""
+
+    name: str = Field(min_length=1)
+    stops: list[LonLat] = Field(min_length=2)
+    headway_min: float = Field(gt=0, le=1440)
+
+    @field_validator("stops")
+    @classmethod
+    def _check_stops(cls, stops: list[list[float]]) -> list[list[float]]:
+        for i, (lon, lat) in enumerate(stops):
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                raise KeyProblem(str(i), f"stop [{num_text(lon)}, {num_text(lat)}] is not a [lon, lat] pair "
+                                         "(lon in [-180, 180], lat in [-90, 90])")
+        return stops
+
+
+def _lines_kind(value: Any) -> str:
+    return "list" if isinstance(value, list) else "auto"
+
+
+BusLines = Annotated[Union[Annotated[Literal["auto"], Tag("auto")],  # noqa: UP007 (tagged union)
+                           Annotated[list[BusLine], Tag("list")]], Discriminator(_lines_kind)]
+
+StopSpacing = keyed_map("StopSpacing", "zone", {"core": 500.0, "suburb": 777.0, "rural": 1528.0}, float,
+                        "Bus stop spacing by zone.", gt=0, le=100_000)
+
+
+class BusSection(Section):
+    """Fixed-route buses on timetables (both scenarios)."""
+
+    enabled: bool = _f(True, setting=True, description="Whether fixed-route buses run")
+    lines: BusLines = _f("auto", setting=True,
+                         description="`auto` (generated lines) or a list of {name, stops: [[lon, lat], ...], "
+                                     "headway_min}",
+                         allowed="`auto` or a list of lines")
+    n_lines: int = _f(6, setting=True, ge=0, le=1000, unit="lines",
+                      description="Number of auto lines linking zone centres with suburbs and rural villages")
+    urban_headway_min: float = _f(30.0, gt=0, le=1440, unit="min",
+                                  description="Headway of auto lines in core/suburb zones",
+                                  source="JKST 2022: 33 buses/day in 시 over 06-23 h -> ~31 min")
+    rural_headway_min: float = _f(170.0, gt=0, le=1440, unit="min",
+                                  description="Headway of auto lines serving rural zones",
+                                  source="JKST 2022: 6 buses/day in 군 over 06-23 h -> 170 min")
+    stop_spacing_m: StopSpacing = _f(  # type: ignore[valid-type]
+        factory=StopSpacing, unit="m", description="Distance between bus stops by zone",
+        source="JKST 2022: 777 m in 시, 1,528 m in 군; core 500 m is an assumption")
+    capacity: int = _f(45, ge=1, le=500, unit="passengers", description="Passengers per bus")
+    service_hours: HourPair = _f(factory=lambda: [6, 23], unit="h",
+                                 description="[first, last) departure hours",
+                                 allowed=HOURS_ALLOWED)
+    dwell_s: float = _f(20.0, ge=0, le=3600, unit="s", description="Dwell time per stop")
+
+    @model_validator(mode="after")
+    def _check_lines(self) -> BusSection:
+        if self.enabled and self.lines == "auto" and self.n_lines == 0:
+            raise KeyProblem("n_lines", "buses are enabled with auto lines but n_lines is 0; "
+                                        "set n_lines >= 1 or enabled: false")
+        return self
+
+
+class RebalancingSection(Section):
+    """Predictive rebalancing of idle DRT vehicles toward forecast demand."""
+
+    enabled: bool = _f(True, setting=True, description="Whether idle vehicles rebalance")
+    interval_min: float = _f(15.0, setting=True, gt=0, le=1440, unit="min",
+                             description="Time between rebalancing rounds")
+    window_min: float = _f(60.0, setting=True, gt=0, le=1440, unit="min",
+                           description="Demand forecast window")
+    cell_m: float = _f(1000.0, setting=True, gt=0, le=100_000, unit="m",
+                       description="Side of the square grid cells over which demand is forecast and idle "
+                                   "vehicles are spread")
+
+
+class DrtSection(Section):
+    """AI-dispatched demand-responsive transit (AI city)."""
+
+    enabled: bool = _f(False, setting=True, description="Whether DRT runs (AI city)")
+    vehicles: int = _f(12, ge=0, le=100_000, unit="vehicles", description="Fleet size",
+                       source="Sejong Shucle: 12 vehicles on weekdays")
+    capacity: int = _f(11, ge=1, le=100, unit="seats", description="Seats per vehicle",
+                       source="Sejong Shucle: 11-seat vans")
+    service_hours: HourPair = _f(factory=lambda: [6, 24], unit="h", description="[open, close) service hours",
+                                 source="Sejong Shucle: 06:00-24:00",
+                                 allowed=HOURS_ALLOWED)
+    max_wait_min: float = _f(15.0, gt=0, le=240, unit="min",
+                             description="Longest wait a request may be given",
+                             source="Sejong Shucle 'usually about 15 min'; 똑버스 12.3 min mean")
+    max_ride_alpha: float = _f(1.5, ge=1, le=10, unit="factor",
+                               description="Max ride = min(direct + max_detour_min, alpha*direct + beta)",
+                               source="MATSim DRT: alpha 1.3-2.0")
+    max_ride_beta_min: float = _f(10.0, ge=0, le=240, unit="min", description="beta of the max-ride rule",
+                                  source="MATSim DRT: beta 400-900 s")
+    max_detour_min: float = _f(30.0, ge=0, le=240, unit="min",
+                               description="Absolute cap on the detour over the direct ride")
+    stop_s: float = _f(30.0, ge=0, le=600, unit="s", description="Boarding/alighting time per stop",
+                       source="MATSim DRT: 10-60 s")
+    mode: Literal["door_to_door", "virtual_stops"] = _f(
+        "door_to_door", setting=True, description="Pick up at the door or at the nearest virtual stop")
+    virtual_stop_spacing_m: float = _f(400.0, gt=0, le=10_000, unit="m",
+                                       description="Spacing of virtual stops (mode virtual_stops)")
+    virtual_stops_per_1000_people: float | None = _f(
+        None, gt=0, le=1000, unit="stops per 1,000 people",
+        description="When set, the number of virtual stops per 1,000 real people (residents x scale); "
+                    "overrides virtual_stop_spacing_m",
+        source="Sejong Shucle: ~300 virtual stops for 128k people -> 2.34")
+    zones: list[ZoneName] = _f(factory=lambda: list(ZONES), min_length=1,
+                               description="Zones DRT serves", allowed="a non-empty list of zones",
+                               source="여객자동차법: DRT limited to rural or transit-deficient areas")
+    batch_s: float = _f(0.0, setting=True, ge=0, le=3600, unit="s",
+                        description="0 = insert each request immediately; > 0 = collect requests for "
+                                    "this long")
+    delay_weight: float = _f(1.0, setting=True, ge=0, le=100, unit="weight",
+                             description="Insertion cost = added vehicle time + weight * added passenger "
+                                         "delay")
+    rebalancing: RebalancingSection = _f(factory=RebalancingSection,
+                                         description="Rebalancing of idle vehicles")
+    uptake: float = _f(1.0, ge=0, le=1, unit="share",
+                       description="Share of residents who know and consider DRT at all (one draw per "
+                                   "resident); lower it to calibrate ridership",
+                       source="assumption (Sejong Shucle: ~530 rides/day for 128k people)")
+    booking_literacy_required: float = _f(0.0, ge=0, le=1, unit="literacy",
+                                          description="Digital literacy needed to book a ride (app booking); "
+                                                      "0 = anyone can book (phone booking)",
+                                          source="assumption")
+
+    @field_validator("zones")
+    @classmethod
+    def _check_zones(cls, zones: list[str]) -> list[str]:
+        seen = set()
+        for i, z in enumerate(zones):
+            if z in seen:
+                raise KeyProblem(str(i), f"zone '{z}' is listed twice")
+            seen.add(z)
+        return zones
+
+    @model_validator(mode="after")
+    def _check_fleet(self) -> DrtSection:
+        if self.enabled and self.vehicles == 0:
+            raise KeyProblem("vehicles",
+                             "DRT is enabled with 0 vehicles; set vehicles >= 1 or enabled: false")
+        return self
+
+
+class TransitSection(Section):
+    """Public transport: fixed-route buses and DRT."""
+
+    bus: BusSection = _f(factory=BusSection, description="Fixed-route buses")
+    drt: DrtSection = _f(factory=DrtSection, description="Demand-responsive transit")
+
+

@@ -1,0 +1,95 @@
+"""What a DRT fleet did: requests and their outcome, arrivals, distances, load changes.
+
+:class:`DRTLog` holds the records the KPIs of :mod:`kaicity.services.drt.analysis` are
+computed from; vehicles and the dispatcher append to it as things happen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kaicity.services.drt.schedule import DEPOT, RELOCATE, Leg, Ride
+from kaicity.services.transit import Arrival
+
+
+@dataclass
+class DRTLog:
+    """Records of a DRT run (times in s, distances in m).
+
+    Attributes
+    ----------
+    trips : dict
+        Outcome of every trip that asked: ``"booked"``, ``"offered"`` (quoted, not booked)
+        or a rejection reason.
+    book_rejections : Counter
+        Rejections at booking, by reason.
+    load_t, load_d : list
+        Times riders boarded (+1) or alighted (-1), and the change.
+    trace, stop_log : list
+        With ``trace_enabled``: every driven piece ``(vehicle, nodes, times, load, purpose)``
+        and every stop served ``(vehicle, node, time, kind, ride)``.
+    """
+
+    trace_enabled: bool = False
+    trips: dict[int, str] = field(default_factory=dict)
+    book_rejections: Counter = field(default_factory=Counter)
+    arrivals: list[Arrival] = field(default_factory=list)
+    load_t: list[float] = field(default_factory=list)
+    load_d: list[int] = field(default_factory=list)
+    vehicle_m: float = 0.0
+    empty_m: float = 0.0
+    rebalance_m: float = 0.0
+    depot_m: float = 0.0
+    passenger_m: float = 0.0
+    drive_s: float = 0.0
+    n_pickups: int = 0
+    wait_sum: float = 0.0
+    evaluations: int = 0
+    rebalancing_moves: int = 0
+    batch_rounds: int = 0
+    batch_improved: int = 0
+    trace: list[tuple[int, np.ndarray, np.ndarray, int, int]] = field(default_factory=list)
+    stop_log: list[tuple[int, int, float, int, int]] = field(default_factory=list)
+
+    def drove(self, v: int, leg: Leg, i: int, k: int, load: int) -> None:
+        """Vehicle ``v`` drove ``leg`` from its node ``i`` to node ``k`` with ``load`` riders."""
+        metres = float(leg.cum_m[k] - leg.cum_m[i])
+        self.vehicle_m += metres
+        self.drive_s += leg.tlist[k] - leg.tlist[i]
+        if load == 0:
+            self.empty_m += metres
+        if leg.purpose == RELOCATE:
+            self.rebalance_m += metres
+        elif leg.purpose == DEPOT:
+            self.depot_m += metres
+        self.passenger_m += load * metres
+        if self.trace_enabled:
+            self.trace.append((v, leg.nodes[i:k + 1].copy(), leg.times[i:k + 1].copy(), load, leg.purpose))
+
+    def stop_served(self, v: int, node: int, begin: float, kind: int, rid: int) -> None:
+        """Vehicle ``v`` starts serving a stop (kept only with ``trace_enabled``)."""
+        if self.trace_enabled:
+            self.stop_log.append((v, node, begin, kind, rid))
+
+    def boarded(self, ride: Ride, begin: float) -> None:
+        """``ride``'s rider starts boarding at ``begin``."""
+        self.load_t.append(begin)
+        self.load_d.append(1)
+        self.n_pickups += 1
+        self.wait_sum += begin - ride.ready
+
+    def alighted(self, ride: Ride, begin: float, stop_s: float) -> None:
+        """``ride``'s rider starts alighting at ``begin``; the arrival at the door is recorded."""
+        self.load_t.append(begin)
+        self.load_d.append(-1)
+        done = begin + stop_s
+        self.arrivals.append(Arrival(ride.trip_id, done + ride.walk_out_s, ride.t_pickup - ride.ready,
+                                     done - ride.t_pickup, ride.walk_in_s + ride.walk_out_s))
+
+    def take_arrivals(self) -> list[Arrival]:
+        """Arrivals since the last call."""
+        out, self.arrivals = self.arrivals, []
+        return out
