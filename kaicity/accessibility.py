@@ -1,20 +1,23 @@
-"""15-minute accessibility: nearest facility, facilities within reach, and coverage by group.
+"""15-minute accessibility: the typed wrappers of the nearest-place and counting kernels.
 
-Three questions about the walk graph of a :class:`~kaicity.network.city.City` (edge
+Two questions about the walk graph of a :class:`~kaicity.network.city.City` (edge
 weights in metres) and its service facilities (:attr:`City.facilities`: one row per
 facility with ``category``, walk ``node`` and ``facility_id``):
 
 * :func:`nearest_facility_times` -- for every node and category, the walking distance to
   the nearest facility and which one it is (exact Dijkstra; ``inf`` / ``-1`` when none is
-  reachable).  :meth:`NearestFacilities.minutes` and :func:`walking_minutes` turn distances
-  into minutes for a walking speed.
+  reachable).  This is kaicity's one nearest-place table: the model's
+  :class:`~kaicity.services.access.PlaceAccess` and ``kaicity access`` both use it.
+  :meth:`NearestFacilities.minutes` and :func:`walking_minutes` turn distances into minutes.
 * :func:`facility_counts` -- for every node and category, how many facilities lie within
   ``radius_m`` (cumulative opportunities), optionally weighted by distance decay
   (``"linear"``: ``1 - d / radius``; ``"exponential"``: ``exp(-beta * d)``, by default
   ``beta = 1 / radius``; the same weights as pandana's ``aggregate(..., decay="linear"|"exp")``).
-* :func:`coverage` -- the population share whose nearest facility of each category is within
-  ``minutes`` at their group's walking speed, by group and zone, with the **15-minute index**
-  (mean coverage over categories) and the **Gini** coefficient of nearest-facility time.
+
+Outcomes built on these tables live in :mod:`kaicity.metrics`: the 15-minute coverage by
+group and zone (:func:`kaicity.metrics.access.coverage`), the 15-minute index
+(:func:`kaicity.metrics.access.fifteen_minute_index`) and the Gini (:func:`kaicity.metrics.gini`).
+:func:`default_population` is a quick population for those when no scenario is at hand.
 
 How it is computed (kernels in :mod:`kaicity._core._access`): every search starts *from the
 facilities* -- one multi-source Dijkstra per category for the nearest facility, one
@@ -26,7 +29,7 @@ integers, decay sums are added in a fixed order).  On a directed graph the searc
 the reverse graph, so distances are always *from the node to the facility*.
 
 Conventions: a facility is within ``radius_m`` (or a node within ``limit_m``) when its
-distance is ``<= radius_m``; a resident is covered when ``distance <= speed * 60 * minutes``.
+distance is ``<= radius_m``; a resident is covered when ``distance / speed <= 60 * minutes``.
 Distances are float64 sums of edge lengths along the path, as networkx and scipy compute them.
 When several facilities are nearest at exactly the same distance, the one with the lowest
 ``facility_id`` is reported.
@@ -38,7 +41,7 @@ measured elderly 15th percentile 0.85 m/s), child 1.2 m/s (the scenario default;
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -46,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from kaicity._core import _access, _info
-from kaicity.categories import CATEGORIES, GROUPS, ZONES
+from kaicity.categories import CATEGORIES, ZONES
 from kaicity.errors import FacilityError, RoutingError
 from kaicity.network.city import City
 from kaicity.network.graph import Graph
@@ -57,11 +60,8 @@ __all__ = [
     "DEFAULT_SPEEDS",
     "FacilityCounts",
     "NearestFacilities",
-    "coverage",
     "default_population",
     "facility_counts",
-    "fifteen_minute_index",
-    "gini",
     "nearest_facility_times",
     "walking_minutes",
 ]
@@ -456,7 +456,7 @@ def default_population(
     child_share: float = DEFAULT_CHILD_SHARE,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """A population living on the walk graph's nodes, for :func:`coverage`.
+    """A population living on the walk graph's nodes, for :func:`kaicity.metrics.access.coverage`.
 
     Each node houses residents in proportion to :data:`RESIDENTS_PER_NODE` of its zone
     (core 3, suburb 1.5, rural 0.5 -- an assumption).  With ``residents=None`` every node
@@ -511,239 +511,17 @@ def default_population(
     return pd.DataFrame({"node": homes, "weight": np.ones(int(residents)), "group": group})
 
 
-def _population_arrays(population, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(node int32, weight float64, group object) from a DataFrame, mapping or 2-3 arrays."""
-    if isinstance(population, pd.DataFrame):
-        if "node" not in population.columns:
-            raise RoutingError("population: missing column 'node' (expected node[, weight, group])")
-        cols = {k: population[k].to_numpy() for k in ("node", "weight", "group") if k in population.columns}
-    elif isinstance(population, Mapping):
-        if "node" not in population:
-            raise RoutingError("population: missing key 'node' (expected node[, weight, group])")
-        cols = {k: np.asarray(population[k]) for k in ("node", "weight", "group") if k in population}
-    elif isinstance(population, tuple | list) and len(population) in (2, 3):
-        cols = dict(zip(("node", "weight", "group"), (np.asarray(a) for a in population), strict=False))
-    else:
-        raise RoutingError("population must be a DataFrame (node, weight, group), a mapping of those "
-                           "arrays, or a tuple (node, weight[, group])")
-    node = _int_column(np.atleast_1d(cols["node"]), "node", "population", RoutingError)
-    k = len(node)
-    if k and (node.min() < 0 or node.max() >= n):
-        i = int(np.flatnonzero((node < 0) | (node >= n))[0])
-        raise RoutingError(f"population: node {int(node[i])} (row {i}) is outside the walk graph's "
-                           f"nodes 0..{n - 1}")
-    weight = np.ones(k) if "weight" not in cols else np.atleast_1d(cols["weight"])
-    try:
-        weight = weight.astype(np.float64)
-    except (TypeError, ValueError):
-        raise RoutingError("population: weight must be numbers") from None
-    if len(weight) != k:
-        raise RoutingError(f"population: {len(weight)} weights for {k} nodes")
-    if k and not (np.all(np.isfinite(weight)) and weight.min() >= 0):
-        raise RoutingError("population: weights must be finite and >= 0")
-    group = (np.full(k, "adult", dtype=object) if "group" not in cols
-             else np.atleast_1d(cols["group"]).astype(str).astype(object))
-    if len(group) != k:
-        raise RoutingError(f"population: {len(group)} groups for {k} nodes")
-    return node.astype(np.int32), weight, group
+#: KPI functions that moved to :mod:`kaicity.metrics` (their one home): name -> new place.
+MOVED: dict[str, str] = {
+    "coverage": "kaicity.metrics.access.coverage",
+    "fifteen_minute_index": "kaicity.metrics.access.fifteen_minute_index",
+    "gini": "kaicity.metrics.gini",
+}
 
 
-def _group_order(names) -> list[str]:
-    known = (*GROUPS, "frail")
-    return sorted(set(names), key=lambda g: (known.index(g) if g in known else len(known), g))
-
-
-# ---------------------------------------------------------------------------- metrics
-def gini(values, weights=None) -> float:
-    """Gini coefficient of non-negative ``values`` (optionally weighted); NaN when empty.
-
-    ``G = sum_ij w_i w_j |x_i - x_j| / (2 W^2 mean)``, computed by sorting in O(k log k);
-    0 when every value is equal (including all zero).  Infinite values are not allowed
-    (drop them first).
-    """
-    x = np.asarray(values, dtype=np.float64).ravel()
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
-    if len(w) != len(x):
-        raise RoutingError(f"gini: {len(w)} weights for {len(x)} values")
-    if len(x) and not (np.all(np.isfinite(x)) and x.min() >= 0 and np.all(np.isfinite(w)) and w.min() >= 0):
-        raise RoutingError("gini: values and weights must be finite and >= 0")
-    order = np.argsort(x, kind="stable")
-    return _gini_sorted(x[order], w[order])
-
-
-def _gini_sorted(x: np.ndarray, w: np.ndarray) -> float:
-    W = float(w.sum())
-    if W <= 0:
-        return float("nan")
-    S = float(np.dot(w, x))
-    if S <= 0:
-        return 0.0
-    cw = np.cumsum(w)
-    return max(0.0, float(np.dot(w * x, 2.0 * cw - w) / (W * S) - 1.0))
-
-
-def fifteen_minute_index(nearest: NearestFacilities, speed_mps: float, minutes: float = 15.0) -> np.ndarray:
-    """Per node: the share of categories whose nearest facility is within ``minutes`` at ``speed_mps``.
-
-    Returns
-    -------
-    ndarray of float64, shape (n_nodes,)
-        Values in [0, 1] (``k / n_categories``).
-    """
-    reach = _speed(speed_mps) * 60.0 * _nonneg(minutes, "minutes")
-    if not nearest.categories:
-        return np.zeros(nearest.distance.shape[0])
-    return (nearest.distance <= reach).mean(axis=1)
-
-
-def coverage(
-    city: City | Graph,
-    facilities: pd.DataFrame | None = None,
-    population=None,
-    speeds: Mapping[str, float] | None = None,
-    minutes: float = 15.0,
-    *,
-    categories: Sequence[str] = CATEGORIES,
-    nearest: NearestFacilities | None = None,
-    threads: int | None = None,
-) -> pd.DataFrame:
-    """Share of a population that reaches each category's nearest facility within ``minutes``.
-
-    Every resident walks at their group's speed; a resident is covered for a category
-    when ``distance <= speed * 60 * minutes``.
-
-    Parameters
-    ----------
-    city
-        A City or a walk Graph (zones come from ``graph.zone``).
-    facilities
-        Facility table (default ``city.facilities``); ignored when ``nearest`` is given.
-    population
-        Homes: a DataFrame with columns ``node`` (walk node), ``weight`` (default 1) and
-        ``group`` (default ``"adult"``), a mapping of such arrays, or a tuple
-        ``(node, weight[, group])``.  Default: :func:`default_population` (expected values).
-    speeds
-        Walking speed (m/s) per group, merged over :data:`DEFAULT_SPEEDS`; every group in
-        the population needs one.
-    minutes
-        The time budget (default 15).
-    categories
-        Categories (default all of :data:`kaicity.categories.CATEGORIES`).
-    nearest
-        A precomputed :func:`nearest_facility_times` result to reuse (unbounded).
-    threads
-        OpenMP threads for the search.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (group, zone, category) with residents, including ``"all"`` for each
-        of the three; columns ``group, zone, category, population, speed_mps, coverage,
-        index, gini, mean_minutes, unreachable``:
-
-        * ``coverage`` -- weighted share covered (for category ``"all"``: the index);
-        * ``index`` -- the 15-minute index of the (group, zone): mean coverage over categories;
-        * ``gini`` -- Gini coefficient of nearest-facility time (minutes) over the residents
-          who can reach one (for ``"all"``: of each resident's mean time over categories);
-        * ``mean_minutes`` -- weighted mean of that time over the same residents;
-        * ``unreachable`` -- weighted share with no reachable facility of the category
-          (for ``"all"``: missing at least one category).  Such residents count as not
-          covered; a category without any facility has coverage 0 and unreachable 1.
-
-        ``df.attrs`` holds ``minutes`` and ``speeds``.
-
-    Raises
-    ------
-    RoutingError
-        Bad population (node out of range, negative weight), unknown group speed, bad
-        minutes or speeds.
-    FacilityError
-        Bad facility table or category.
-    """
-    graph = _walk_graph(city)
-    n = graph.n_nodes
-    m = _nonneg(minutes, "minutes", allow_inf=False)
-    cats = _categories(categories)
-    spd = dict(DEFAULT_SPEEDS)
-    if speeds is not None:
-        if not isinstance(speeds, Mapping):
-            raise RoutingError(f"speeds must be a mapping group -> m/s, got {type(speeds).__name__}")
-        spd.update(speeds)
-    for g, s in spd.items():
-        _speed(s, f"walking speed of group {g!r}")
-    if population is None:
-        population = default_population(graph)
-    home, weight, group = _population_arrays(population, n)
-    groups = _group_order(group)
-    unknown = [g for g in groups if g not in spd]
-    if unknown:
-        raise RoutingError(f"no walking speed for group(s) {', '.join(map(repr, unknown))}; "
-                           "pass speeds={group: m/s}")
-    if nearest is None:
-        nearest = nearest_facility_times(city, facilities, categories=cats, threads=threads)
-    else:
-        if not isinstance(nearest, NearestFacilities) or nearest.distance.shape[0] != n:
-            raise RoutingError("nearest must be a NearestFacilities result for this graph")
-        if nearest.limit_m != np.inf:
-            raise RoutingError("nearest must come from an unbounded search (limit_m=inf)")
-        idx = [nearest.column(c) for c in cats]
-        nearest = NearestFacilities(cats, nearest.distance[:, idx], nearest.facility[:, idx], nearest.limit_m)
-
-    gmap = {g: i for i, g in enumerate(groups)}
-    gc = np.fromiter((gmap[g] for g in group), dtype=np.int64, count=len(group))
-    speed = np.array([float(spd[g]) for g in groups], dtype=np.float64)[gc] if len(groups) else np.zeros(0)
-    zc = np.clip(graph.zone.astype(np.int64), 0, len(ZONES) - 1)[home]
-    dist = nearest.distance[home]                                    # (P, C)
-    tmin = dist / (speed * 60.0)[:, None]
-    covered = dist <= (speed * 60.0 * m)[:, None]
-    finite = np.isfinite(dist)
-    C = len(cats)
-    # per-resident summary over categories: mean time (inf when any category is unreachable)
-    t_all = tmin.mean(axis=1) if C else np.zeros(len(home))
-    cols = [tmin[:, j] for j in range(C)] + [t_all]
-    fin_cols = [finite[:, j] for j in range(C)] + [np.isfinite(t_all)]
-    orders = [np.argsort(np.where(f, t, np.inf), kind="stable") for t, f in zip(cols, fin_cols, strict=True)]
-
-    rows = []
-    group_sel = [(g, gc == i) for i, g in enumerate(groups)] + [("all", None)]
-    zone_sel = [(z, zc == i) for i, z in enumerate(ZONES)] + [("all", None)]
-    for gname, gmask in group_sel:
-        for zname, zmask in zone_sel:
-            if gmask is None and zmask is None:
-                mask = np.ones(len(home), dtype=bool)
-            elif gmask is None:
-                mask = zmask
-            elif zmask is None:
-                mask = gmask
-            else:
-                mask = gmask & zmask
-            w = np.where(mask, weight, 0.0)
-            pop = float(w.sum())
-            if not mask.any() or pop <= 0:
-                continue
-            cov = [float(np.dot(w, covered[:, j])) / pop for j in range(C)]
-            index = float(np.mean(cov)) if C else float("nan")
-            for j in range(C + 1):
-                t, f, order = cols[j], fin_cols[j], orders[j]
-                sel = mask[order] & f[order]
-                ws = weight[order][sel]
-                xs = t[order][sel]
-                reach_w = float(ws.sum())
-                lost = float(np.dot(w, ~f))  # residents of the subset with nothing reachable
-                rows.append({
-                    "group": gname,
-                    "zone": zname,
-                    "category": cats[j] if j < C else "all",
-                    "population": pop,
-                    "speed_mps": float(spd[gname]) if gname != "all" else float("nan"),
-                    "coverage": cov[j] if j < C else index,
-                    "index": index,
-                    "gini": _gini_sorted(xs, ws) if reach_w > 0 else float("nan"),
-                    "mean_minutes": float(np.dot(ws, xs)) / reach_w if reach_w > 0 else float("nan"),
-                    "unreachable": lost / pop,
-                })
-    df = pd.DataFrame(rows, columns=["group", "zone", "category", "population", "speed_mps", "coverage",
-                                     "index", "gini", "mean_minutes", "unreachable"])
-    df.attrs["minutes"] = m
-    df.attrs["speeds"] = {g: float(spd[g]) for g in groups}
-    return df
+def __getattr__(name: str):
+    """Point at the new home of a KPI that moved to :mod:`kaicity.metrics`."""
+    if name in MOVED:
+        raise AttributeError(f"kaicity.accessibility.{name} moved to {MOVED[name]} (one home for KPIs); "
+                             f"import it from there")
+    raise AttributeError(f"module 'kaicity.accessibility' has no attribute {name!r}")

@@ -10,6 +10,7 @@ import pandas as pd  # noqa: E402
 
 from kaicity.categories import ZONES  # noqa: E402
 from kaicity.metrics import summarize, trips_frame  # noqa: E402
+from kaicity.metrics.needs import delivery_share  # noqa: E402
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS  # noqa: E402
 
@@ -208,14 +209,6 @@ def comparison_table(summaries: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _share(flat: dict, key: str, delivery: str) -> float | None:
-    """Share of a group's needs met by one delivery channel (None without needs)."""
-    needs = flat.get(f"{key}.needs")
-    if not needs:
-        return None
-    return (flat.get(f"{key}.met_by_delivery.{delivery}") or 0) / needs
-
-
 def _explain(summaries: list[dict]) -> list[str]:
     """Plain-language findings: who gains, who is left behind, at what cost (first vs each other)."""
     base = summaries[0]
@@ -243,10 +236,10 @@ def _explain(summaries: list[dict]) -> list[str]:
             tt = f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min" if t0 is not None and t1 is not None else ""
             out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}{tt}"
                        + (f" (largest shifts by channel: {gained})" if gained else "") + ".")
-        ai_e = _share(b, "by_group.elderly", "ai_remote")
-        ai_o = _share(b, "by_group.non_elderly", "ai_remote")
+        ai_e = delivery_share(b, "by_group.elderly", "ai_remote")
+        ai_o = delivery_share(b, "by_group.non_elderly", "ai_remote")
         if ai_o:
-            sc_e = _share(b, "by_group.elderly", "support_centre")
+            sc_e = delivery_share(b, "by_group.elderly", "support_centre")
             out.append(f"- The AI divide: AI remote services resolve {_fmt(ai_e, True)} of elderly needs against "
                        f"{_fmt(ai_o, True)} of non-elderly needs; support centres resolve another "
                        f"{_fmt(sc_e, True)} of elderly needs with assistance.")

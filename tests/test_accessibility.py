@@ -19,6 +19,8 @@ from kaicity import accessibility as A
 from kaicity._core import _access
 from kaicity.categories import CATEGORIES, ZONE_CODE
 from kaicity.errors import FacilityError, KaicityError, RoutingError
+from kaicity.metrics import access as M
+from kaicity.metrics import gini
 from kaicity.network import load_city
 from kaicity.network.graph import Graph
 
@@ -247,7 +249,7 @@ def test_coverage_hand_made_graph():
     # in 15 min adults (1.33 m/s) reach 1197 m = 4 edges, the elderly (1.0 m/s) 900 m = 3 edges
     pop = pd.DataFrame({"node": [0, 2, 4, 1, 3, 5], "weight": [1.0, 2.0, 1.0, 1.0, 1.0, 2.0],
                         "group": ["adult", "adult", "adult", "elderly", "elderly", "elderly"]})
-    df = A.coverage(g, fac, pop, categories=["healthcare", "daily"])
+    df = M.coverage(g, fac, pop, categories=["healthcare", "daily"])
     row = df.set_index(["group", "zone", "category"])
     # adults (w 1, 2, 1): healthcare at 0, 580, 1160 m -> all; daily at 1450, 870, 290 -> w 2 + 1
     assert row.loc[("adult", "all", "healthcare"), "coverage"] == 1.0
@@ -274,7 +276,7 @@ def test_coverage_hand_made_graph():
     assert set(df["zone"]) == {"core", "rural", "all"}  # no suburb residents -> no suburb rows
     assert df.attrs["minutes"] == 15.0 and df.attrs["speeds"] == {"adult": 1.33, "elderly": 1.0}
     # a longer budget covers more
-    df30 = A.coverage(g, fac, pop, categories=["healthcare", "daily"], minutes=30.0)
+    df30 = M.coverage(g, fac, pop, categories=["healthcare", "daily"], minutes=30.0)
     assert (df30["coverage"].to_numpy() >= df["coverage"].to_numpy()).all()
     assert df30["coverage"].min() == 1.0
 
@@ -282,10 +284,10 @@ def test_coverage_hand_made_graph():
 def test_coverage_accepts_arrays_and_custom_speeds():
     g = _line_graph()
     fac = pd.DataFrame({"category": ["healthcare"], "node": [0]})
-    a = A.coverage(g, fac, (np.array([0, 3]), np.array([1.0, 1.0]), np.array(["walker", "walker"])),
+    a = M.coverage(g, fac, (np.array([0, 3]), np.array([1.0, 1.0]), np.array(["walker", "walker"])),
                    speeds={"walker": 0.5}, categories=["healthcare"], minutes=20.0)   # 600 m
     assert a.set_index(["group", "zone", "category"]).loc[("walker", "all", "healthcare"), "coverage"] == 0.5
-    b = A.coverage(g, fac, {"node": [0, 3]}, categories=["healthcare"])   # adults, weight 1
+    b = M.coverage(g, fac, {"node": [0, 3]}, categories=["healthcare"])   # adults, weight 1
     assert b.set_index(["group", "zone", "category"]).loc[("adult", "all", "healthcare"), "coverage"] == 1.0
 
 
@@ -294,15 +296,15 @@ def test_slower_speed_lowers_coverage(synth):
     nearest = A.nearest_facility_times(synth)
     prev = None
     for speed in (1.33, 1.0, 0.8, 0.5):
-        df = A.coverage(synth, population=pop, speeds={g: speed for g in ("child", "adult", "elderly")},
+        df = M.coverage(synth, population=pop, speeds={g: speed for g in ("child", "adult", "elderly")},
                         nearest=nearest)
         cov = df.set_index(["group", "zone", "category"])["coverage"]
         if prev is not None:
             assert (cov <= prev + 1e-12).all()
             assert (cov < prev).any()
         prev = cov
-    idx_fast = A.fifteen_minute_index(nearest, 1.33)
-    idx_slow = A.fifteen_minute_index(nearest, 0.8)
+    idx_fast = M.fifteen_minute_index(nearest, 1.33)
+    idx_slow = M.fifteen_minute_index(nearest, 0.8)
     assert (idx_slow <= idx_fast).all() and (idx_slow < idx_fast).any()
     assert idx_fast.min() >= 0 and idx_fast.max() <= 1
 
@@ -319,7 +321,7 @@ def test_unreachable_category_is_inf_and_zero_coverage():
     assert np.isinf(res.minutes(1.0)[2, 0])
     cnt = A.facility_counts(g, fac, 1000.0, categories=["daily", "culture"], decay="linear")
     assert cnt.counts[:, 1].tolist() == [0, 0, 0, 0] and cnt.counts[:, 0].tolist() == [1, 1, 0, 0]
-    df = A.coverage(g, fac, {"node": [0, 1, 2, 3]}, categories=["daily", "culture"])
+    df = M.coverage(g, fac, {"node": [0, 1, 2, 3]}, categories=["daily", "culture"])
     row = df.set_index(["group", "zone", "category"])
     assert row.loc[("adult", "all", "culture"), "coverage"] == 0.0
     assert row.loc[("adult", "all", "culture"), "unreachable"] == 1.0
@@ -339,7 +341,7 @@ def test_default_population(synth):
     s1 = A.default_population(synth, residents=500, seed=3)
     s2 = A.default_population(synth, residents=500, seed=3)
     assert len(s1) == 500 and s1.equals(s2)
-    df = A.coverage(synth)   # default population
+    df = M.coverage(synth)   # default population
     assert set(df["group"]) == {"child", "adult", "elderly", "all"}
 
 
@@ -353,10 +355,10 @@ def test_gini_matches_pairwise_formula():
     for k in (1, 2, 7, 50):
         x = rng.exponential(10.0, size=k).round(1)   # with ties
         w = rng.uniform(0.1, 3.0, size=k)
-        assert A.gini(x, w) == pytest.approx(brute_gini(x, w), abs=1e-12)
-        assert A.gini(x) == pytest.approx(brute_gini(x, np.ones(k)), abs=1e-12)
-    assert A.gini([3.0, 3.0, 3.0]) == 0.0 and A.gini([0.0, 0.0]) == 0.0
-    assert math.isnan(A.gini([]))
+        assert gini(x, w) == pytest.approx(brute_gini(x, w), abs=1e-12)
+        assert gini(x) == pytest.approx(brute_gini(x, np.ones(k)), abs=1e-12)
+    assert gini([3.0, 3.0, 3.0]) == 0.0 and gini([0.0, 0.0]) == 0.0
+    assert gini([]) is None
 
 
 # -------------------------------------------------------------------------- bad input
@@ -390,15 +392,15 @@ def test_bad_inputs(synth):
     with pytest.raises(RoutingError):
         A.facility_counts(synth, f, 100.0, threads=0)
     with pytest.raises(RoutingError, match="outside"):
-        A.coverage(synth, population={"node": [0, synth.walk.n_nodes]})
+        M.coverage(synth, population={"node": [0, synth.walk.n_nodes]})
     with pytest.raises(RoutingError, match="weights"):
-        A.coverage(synth, population={"node": [0, 1], "weight": [1.0, -1.0]})
+        M.coverage(synth, population={"node": [0, 1], "weight": [1.0, -1.0]})
     with pytest.raises(RoutingError, match="walking speed"):
-        A.coverage(synth, population={"node": [0], "group": ["cyclist"]})
+        M.coverage(synth, population={"node": [0], "group": ["cyclist"]})
     with pytest.raises(RoutingError):
-        A.coverage(synth, population={"node": [0]}, speeds={"adult": 0.0})
+        M.coverage(synth, population={"node": [0]}, speeds={"adult": 0.0})
     with pytest.raises(RoutingError):
-        A.coverage(synth, population={"node": [0]}, minutes=-1)
+        M.coverage(synth, population={"node": [0]}, minutes=-1)
     with pytest.raises(RoutingError):
         A.walking_minutes(100.0, float("inf"))
     with pytest.raises(RoutingError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from kaicity.cli import main
 
@@ -19,15 +20,18 @@ def test_access_command_writes_table_and_map(tmp_path, capsys):
     assert everyone["population"].iloc[0] == 600
     elderly = table[(table["group"] == "elderly") & (table["zone"] == "all")].set_index("category")
     adult = table[(table["group"] == "adult") & (table["zone"] == "all")].set_index("category")
-    assert elderly.loc["all", "speed_mps"] == 0.8
+    # the residents' own speeds, drawn around the group's mean (sd 0.1 m/s, as in a run)
+    assert elderly.loc["all", "speed_mps"] == pytest.approx(0.8, abs=0.03)
     assert elderly.loc["all", "index"] <= adult.loc["all", "index"]
     png = tmp_path / "access_map.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_access_command_expected_population_no_map(tmp_path, capsys):
-    assert main(["access", "synthetic:n=600,seed=1", "--residents", "0", "--no-map", "--out", str(tmp_path)]) == 0
-    assert "expected population" in capsys.readouterr().out
+def test_access_command_takes_the_scenario_population_no_map(root, tmp_path, capsys):
+    scenario = root / "scenarios" / "smart_city.yaml"
+    assert main(["access", "synthetic:n=600,seed=1", "--scenario", str(scenario), "--residents", "500",
+                 "--no-map", "--out", str(tmp_path)]) == 0
+    assert "500 residents sampled from scenario smart_city (seed 42" in capsys.readouterr().out
     assert not (tmp_path / "access_map.png").exists()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kaicity.metrics.bus import bus_kpis
 from kaicity.model import KaiCityModel
 from kaicity.network import load_city
 from kaicity.scenario import load_scenario
@@ -61,7 +62,7 @@ def test_seats_are_reserved_and_full_runs_are_skipped(city, bus_cfg):
     assert net.boardings == 2
     arrivals = net.advance(first.arrive_time)
     assert [a.trip_id for a in arrivals] == [1]
-    assert net.kpis()["max_load"] == 1
+    assert bus_kpis(net)["max_load"] == 1
 
 
 def test_bus_riders_in_the_model_ride_scheduled_runs(root):
@@ -69,7 +70,7 @@ def test_bus_riders_in_the_model_ride_scheduled_runs(root):
         {"city.n_nodes": 2500, "population.residents": 3000, "population.car_access.adult": 0.0,
          "population.car_access.elderly": 0.0, "simulation.tick_minutes": 5.0})
     m = KaiCityModel(sc).run()
-    k = m.bus.kpis()
+    k = bus_kpis(m.bus)
     assert k["boardings"] > 0 and k["vehicle_km"] > 0
     assert 0 < k["wait_mean_min"] <= max(sc.transit.bus.urban_headway_min, sc.transit.bus.rural_headway_min)
     assert len(m.buses) == k["runs"]

@@ -1,26 +1,26 @@
 """``kaicity access [SPEC]``: 15-minute walking access by population group and zone.
 
-Loads a city (default: the offline synthetic city), computes every walk node's distance to
-the nearest facility of each category (:func:`kaicity.accessibility.nearest_facility_times`),
-and prints the share of residents who reach each category within ``--minutes`` at their
-group's walking speed, by group and zone, with the 15-minute index (mean over categories)
-and the Gini coefficient of nearest-facility time (:func:`kaicity.accessibility.coverage`).
+Loads a city (SPEC; default: the ``--scenario``'s city, else the offline synthetic city), takes
+the nearest facility of each category from every walk node (:func:`kaicity.accessibility.nearest_facility_times`,
+the table the model's residents use too) and prints the share of residents who reach each category
+within ``--minutes`` at their own walking speed, by group and zone, with the 15-minute index (mean
+over categories) and the Gini coefficient of nearest-facility time (:func:`kaicity.metrics.access.coverage`,
+the definition of ``summary.json``'s ``access``).
 
-Default population (:func:`kaicity.accessibility.default_population`): ``--residents``
-homes drawn from the walk nodes with probability proportional to the zone's residents per
-node (core 3, suburb 1.5, rural 0.5 -- an assumption), each resident a child, adult or
-elderly person with ``--child-share`` / ``--elderly-share``; ``--residents 0`` uses the
-expected population on every node instead of a sample.  Unset, the residents, shares and
-walking speeds are the scenario defaults (``population.residents``, ``child_share``,
-``elderly_share``, ``walking_speed_mps`` in ``docs/scenarios.md``), read from the schema.
+Residents are the scenario's (``--scenario FILE``; default: the schema's defaults, as in
+``scenarios/smart_city.yaml``): ``population.residents`` homes placed by zone share, age groups and
+per-person walking speeds drawn exactly as a run of that scenario draws them (same ``--seed``, default
+the scenario's), each standing for ``population.scale`` people.  ``--residents``, ``--elderly-share``,
+``--child-share`` and ``--speed-child/-adult/-elderly`` override those population keys.
 
 Writes ``DIR/access_coverage.csv`` (the tidy table) and ``DIR/access_map.png`` (every walk
-node coloured by the elderly's 15-minute index: the share of categories within reach); ``DIR``
-is ``--out``, by default ``out/access``, and must be new or empty unless ``--overwrite``.
+node coloured by the elderly's 15-minute index at the elderly's mean speed); ``DIR`` is ``--out``,
+by default ``out/access``, and must be new or empty unless ``--overwrite``.
 
 Examples
 --------
 ``kaicity access``
+``kaicity access --scenario scenarios/ai_city.yaml``
 ``kaicity access ../shared/data/osm/seoul_mapo_gongdeok.osm --speed-elderly 0.8 --out out/mapo``
 ``kaicity access synthetic:n=50000,seed=2 --elderly-share 0.3 --minutes 10``
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kaicity.categories import CATEGORIES, ZONES
+from kaicity.categories import CATEGORIES, GROUPS, ZONES
 from kaicity.commands._args import add_overwrite
 from kaicity.commands._args import seed as seed_arg
 from kaicity.commands.network import add_facility_options
@@ -53,65 +53,74 @@ def register(subparsers) -> None:
                     "node).  SPEC: 'synthetic[:n=20000,seed=3]' (default), an .osm or .graphml file, a place "
                     "name, 'address:...', or a bbox 'W,S,E,N'.",
     )
-    p.add_argument("spec", metavar="SPEC", nargs="?", default="synthetic",
-                   help="city to load (default: synthetic)")
+    p.add_argument("spec", metavar="SPEC", nargs="?", default=None,
+                   help="city to load (default: the --scenario's city, else synthetic)")
+    p.add_argument("--scenario", type=Path, default=None, metavar="FILE",
+                   help="scenario whose population (homes, groups, walking speeds) is used (default: the "
+                        "schema's defaults)")
     p.add_argument("--out", type=Path, default=Path("out/access"), metavar="DIR",
                    help="folder for the CSV and the map (default: out/access); must be new or empty unless "
                         "--overwrite")
     add_overwrite(p)
     p.add_argument("--minutes", type=float, default=15.0, help="walking-time budget (default 15)")
     p.add_argument("--residents", type=int, default=None,
-                   help="residents sampled from the walk nodes (default: the scenario default "
-                        "population.residents; 0 = expected population on every node)")
-    p.add_argument("--elderly-share", type=float, default=None,
-                   help="share aged 65+ (default: population.elderly_share)")
-    p.add_argument("--child-share", type=float, default=None,
-                   help="share under 15 (default: population.child_share)")
-    for group in ("child", "adult", "elderly"):
-        p.add_argument(f"--speed-{group}", type=float, default=None,
-                       help=f"m/s (default: population.walking_speed_mps.{group}"
-                            + ("; frail 0.8)" if group == "elderly" else ")"))
-    p.add_argument("--seed", type=seed_arg, default=0, help="seed of the resident sample (default 0)")
+                   help="override population.residents (default: the scenario's, 10000 in the schema)")
+    p.add_argument("--elderly-share", type=float, default=None, help="override population.elderly_share")
+    p.add_argument("--child-share", type=float, default=None, help="override population.child_share")
+    for g in GROUPS:
+        p.add_argument(f"--speed-{g}", type=float, default=None, metavar="M_S",
+                       help=f"override population.walking_speed_mps.{g} (mean m/s)")
+    p.add_argument("--seed", type=seed_arg, default=None,
+                   help="seed of the residents (default: the scenario's, as a run draws them)")
     add_facility_options(p)
     p.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     p.add_argument("--no-map", action="store_true", help="do not draw access_map.png")
     p.set_defaults(func=run)
 
 
-def _fill_scenario_defaults(args: argparse.Namespace) -> None:
-    """Unset population options take the scenario defaults (stated once, in the schema)."""
-    from kaicity.scenario import PopulationSection
+def population_overrides(args: argparse.Namespace) -> dict:
+    """The ``population.*`` overrides given on the command line."""
+    keys = {"residents": "population.residents", "elderly_share": "population.elderly_share",
+            "child_share": "population.child_share"}
+    keys.update({f"speed_{g}": f"population.walking_speed_mps.{g}" for g in GROUPS})
+    return {path: getattr(args, name) for name, path in keys.items() if getattr(args, name) is not None}
 
-    pop = PopulationSection()
-    if args.residents is None:
-        args.residents = pop.residents
-    if args.elderly_share is None:
-        args.elderly_share = pop.elderly_share
-    if args.child_share is None:
-        args.child_share = pop.child_share
-    for group in ("child", "adult", "elderly"):
-        if getattr(args, f"speed_{group}") is None:
-            setattr(args, f"speed_{group}", pop.walking_speed_mps[group])
+
+def scenario_population(city, scenario, seed: int) -> pd.DataFrame:
+    """The residents a run of ``scenario`` with ``seed`` draws on ``city``: node, weight, group, speed."""
+    from kaicity.services.population import synthesize_population
+
+    pop, _ = synthesize_population(city.walk.zone, scenario.population, seed)
+    return pd.DataFrame({"node": pop.home, "weight": np.full(pop.n, pop.scale),
+                         "group": np.asarray(GROUPS, dtype=object)[pop.group], "speed": pop.speed})
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the city, compute coverage, print the table, write the CSV and the map."""
-    from kaicity import accessibility as A
+    from kaicity.accessibility import nearest_facility_times
+    from kaicity.metrics.access import coverage, fifteen_minute_index
+    from kaicity.model import city_for
     from kaicity.network import load_city
     from kaicity.outdir import atomic_output
+    from kaicity.scenario import Scenario, load_scenario
 
-    _fill_scenario_defaults(args)
+    scenario = load_scenario(args.scenario) if args.scenario is not None else Scenario(name="schema defaults")
+    overrides = population_overrides(args)
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    seed = scenario.seed if args.seed is None else args.seed
     out = Path(args.out)
     with atomic_output(out, overwrite=args.overwrite, kind="access") as tmp:
-        city = load_city(args.spec, facilities=args.facilities, placement=args.placement, keep_networkx=False)
-        residents = None if args.residents == 0 else args.residents
-        population = A.default_population(city, residents=residents, elderly_share=args.elderly_share,
-                                          child_share=args.child_share, seed=args.seed)
-        speeds = {"child": args.speed_child, "adult": args.speed_adult, "elderly": args.speed_elderly}
-        nearest = A.nearest_facility_times(city, threads=args.threads)
-        table = A.coverage(city, population=population, speeds=speeds, minutes=args.minutes, nearest=nearest)
-        pop_note = (f"{len(population):,} residents sampled (seed {args.seed})" if residents is not None
-                    else "expected population on every walk node")
+        if args.spec is None and args.scenario is not None:
+            city = city_for(scenario)
+        else:
+            city = load_city(args.spec or "synthetic", facilities=args.facilities, placement=args.placement,
+                             keep_networkx=False)
+        population = scenario_population(city, scenario, seed)
+        nearest = nearest_facility_times(city, threads=args.threads)
+        table = coverage(city, population=population, minutes=args.minutes, nearest=nearest)
+        pop_note = (f"{len(population):,} residents sampled from scenario {scenario.name} (seed {seed}, "
+                    f"population.scale {scenario.population.scale:g})")
         print(f"{city.name}: walk {city.walk.n_nodes:,} nodes, {len(city.facilities)} facilities; {pop_note}")
         print(format_table(table))
         try:
@@ -119,9 +128,10 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputFileError(f"{out}: cannot write the results ({exc.strerror or exc})") from exc
         if not args.no_map:
-            index = A.fifteen_minute_index(nearest, args.speed_elderly, args.minutes)
+            speed = float(scenario.population.walking_speed_mps.elderly)
+            index = fifteen_minute_index(nearest, speed, args.minutes)
             plot_index(city, index, tmp / "access_map.png",
-                       title=f"{city.name}: 15-minute index for the elderly ({args.speed_elderly:g} m/s, "
+                       title=f"{city.name}: 15-minute index for the elderly ({speed:g} m/s, "
                              f"{args.minutes:g} min)")
     print(f"table: {out / 'access_coverage.csv'}")
     if not args.no_map:

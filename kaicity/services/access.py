@@ -1,9 +1,9 @@
 """Where the nearest open place of a kind is, on foot and by car, from every home.
 
-One :class:`PlaceAccess` per facility category (and one for AI support centres) holds
-a multi-source nearest search from the places on the walk graph (metres) and a
-reverse multi-source search on the drive graph (seconds *to* the nearest place), so
-each decision is an array lookup.
+One :class:`PlaceAccess` per facility category (and one for AI support centres) wraps
+the nearest-place table of :func:`kaicity.accessibility.nearest_facility_times` (the one
+that ``kaicity access`` and the 15-minute KPIs use) on the walk graph (metres) and on the
+drive graph (seconds *to* the nearest place), so each decision is an array lookup.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from kaicity import routing
+from kaicity.accessibility import nearest_facility_times
 from kaicity.network.city import City
+from kaicity.network.graph import Graph
 
 #: Minutes added to every car trip for parking and walking from the car (assumption).
 CAR_ACCESS_S = 180.0
@@ -29,6 +31,18 @@ class AccessInfo:
     walk_m: float
     car_place: int
     car_s: float
+
+
+def nearest_table(graph: Graph, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cost from every node *to* its nearest place, and which place (index into ``nodes``; -1 if none).
+
+    One column of :func:`kaicity.accessibility.nearest_facility_times` with the places as
+    facilities (``facility_id`` = position), so ties go to the lowest position.
+    """
+    places = pd.DataFrame({"category": "place", "node": np.asarray(nodes, dtype=np.int64),
+                           "facility_id": np.arange(len(nodes), dtype=np.int64)})
+    table = nearest_facility_times(graph, places, categories=("place",))
+    return table.distance[:, 0], table.facility[:, 0]
 
 
 class PlaceAccess:
@@ -55,9 +69,8 @@ class PlaceAccess:
             self.car_s = np.full(n_drive, np.inf)
             self.car_which = np.full(n_drive, -1, dtype=np.int64)
             return
-        self.walk_m, self.walk_which = routing.nearest(city.walk, self.walk_nodes)
-        self.car_s, self.car_which = routing.nearest(city.drive, np.asarray(drive_nodes, dtype=np.int64),
-                                                     reverse=True)
+        self.walk_m, self.walk_which = nearest_table(city.walk, self.walk_nodes)
+        self.car_s, self.car_which = nearest_table(city.drive, np.asarray(drive_nodes, dtype=np.int64))
 
     @property
     def empty(self) -> bool:

@@ -342,51 +342,6 @@ class BusNetwork(TransitService):
             out.append(heapq.heappop(self._arrivals)[2])
         return out
 
-    # ----------------------------------------------------------- outputs
-    def runs_started(self, until: float) -> int:
-        """Number of runs that left their first stop before ``until``."""
-        return int(sum(np.sum(p.run_starts < until) for p in self.patterns))
-
-    def vehicle_km(self, until: float) -> float:
-        """Kilometres driven by runs up to ``until`` (partial runs pro rata)."""
-        km = 0.0
-        for p in self.patterns:
-            dur = p.path_times[-1] if len(p.path_times) else 0.0
-            done = np.clip((until - p.run_starts) / max(dur, 1e-9), 0.0, 1.0)
-            km += float(done.sum()) * p.length_m / 1000.0
-        return km
-
-    def vehicle_hours(self, until: float) -> float:
-        """Hours driven by runs up to ``until``."""
-        hours = 0.0
-        for p in self.patterns:
-            dur = p.path_times[-1] if len(p.path_times) else 0.0
-            hours += float(np.clip(until - p.run_starts, 0.0, dur).sum()) / 3600.0
-        return hours
-
-    def kpis(self, until: float | None = None) -> dict:
-        """Boardings, mean wait and ride, vehicle-km/-hours, passenger-km and mean load."""
-        until = self.horizon_s if until is None else until
-        vkm = self.vehicle_km(until)
-        pkm = self.passenger_m / 1000.0
-        max_load = max((int(p.loads.max()) for p in self.patterns if p.loads.size), default=0)
-        n = max(self.boardings, 1)
-        return {
-            "lines": len({p.line.rstrip("r") for p in self.patterns}),
-            "patterns": len(self.patterns),
-            "stops": int(sum(len(p.stops) for p in self.patterns)),
-            "runs": self.runs_started(until),
-            "boardings": self.boardings,
-            "wait_mean_min": self.wait_s_total / n / 60.0 if self.boardings else None,
-            "in_vehicle_mean_min": self.in_vehicle_s_total / n / 60.0 if self.boardings else None,
-            "vehicle_km": vkm,
-            "vehicle_hours": self.vehicle_hours(until),
-            "passenger_km": pkm,
-            "mean_load": pkm / vkm if vkm > 0 else 0.0,
-            "max_load": max_load,
-            "capacity": self.capacity,
-        }
-
     def vehicle_state(self, now: float) -> VehicleState:
         """Positions of runs on the road at ``now`` (interpolated along their paths)."""
         g = self.city.drive

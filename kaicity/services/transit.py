@@ -122,9 +122,5 @@ class TransitService(ABC):
         """Move vehicles up to time ``now`` and return riders who arrived since the last call."""
 
     @abstractmethod
-    def kpis(self) -> dict:
-        """Key performance indicators of the service so far (JSON-serialisable)."""
-
-    @abstractmethod
     def vehicle_state(self, now: float) -> VehicleState:
         """Where the vehicles are at ``now`` (for maps)."""

@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from kaicity.metrics.timeseries import reporter
+
 #: Colours shared with the map legend.
 ELDERLY_COLOUR = "#d4008f"
 OTHERS_COLOUR = "#1f6fb4"
@@ -40,9 +42,19 @@ LINE_TYPES = ("solid", "dashed")
 MAX_POINTS = 240
 
 
-def series(model, key: str | None) -> np.ndarray:
-    """A DataCollector model reporter as a float array (empty when absent)."""
-    values = model.datacollector.model_vars.get(key) if key else None
+#: Named reporters the charts read (:data:`kaicity.metrics.timeseries.REPORTERS`).
+DRT_WAIT = "drt_wait_mean_min"
+DRT_ON_BOARD = "drt_on_board"
+
+
+def _known(name: str) -> str:
+    """``name`` when it is a named reporter of :mod:`kaicity.metrics.timeseries` (else KeyError)."""
+    return reporter(name).name
+
+
+def series(model, name: str) -> np.ndarray:
+    """A named DataCollector reporter as a float array (empty when the run does not record it)."""
+    values = model.datacollector.model_vars.get(_known(name))
     if values is None:
         return np.zeros(0)
     return np.asarray(values, dtype=float)
@@ -53,18 +65,9 @@ def hours(model) -> np.ndarray:
     return series(model, "time_h") + float(model.start_hour)
 
 
-def find_reporter(model, *words: str, exclude: tuple[str, ...] = ()) -> str | None:
-    """First DataCollector reporter whose name contains every word (case-insensitive)."""
-    for key in model.datacollector.model_vars:
-        low = key.lower()
-        if all(w in low for w in words) and not any(x in low for x in exclude):
-            return key
-    return None
-
-
-def latest(model, key: str | None) -> float:
-    """Last recorded value of a reporter (``nan`` when absent or empty)."""
-    values = model.datacollector.model_vars.get(key) if key else None
+def latest(model, name: str) -> float:
+    """Last recorded value of a named reporter (``nan`` when absent or empty)."""
+    values = model.datacollector.model_vars.get(_known(name))
     if not values:
         return float("nan")
     try:
@@ -73,22 +76,12 @@ def latest(model, key: str | None) -> float:
         return float("nan")
 
 
-def drt_wait_key(model) -> str | None:
-    """The DRT service's mean-wait reporter, if any."""
-    return (find_reporter(model, "drt", "wait", "mean")
-            or find_reporter(model, "drt", "wait", exclude=("p95", "max", "n_", "count")))
-
-
-def drt_occupancy_key(model) -> str | None:
-    """The DRT service's occupancy reporter, if any (else occupancy is riders on board / seats)."""
-    return find_reporter(model, "drt", "occup")
-
-
-def to_minutes(key: str | None, values: np.ndarray) -> np.ndarray:
-    """Seconds-named reporters (``..._s``) converted to minutes; others unchanged."""
-    if key and key.endswith("_s") and "min" not in key:
-        return values / 60.0
-    return values
+def in_minutes(name: str, values):
+    """Values of a named reporter in minutes, by its declared unit (``"s"``, ``"min"`` or ``"h"``)."""
+    factor = {"s": 1.0 / 60.0, "min": 1.0, "h": 60.0}.get(reporter(name).unit)
+    if factor is None:
+        raise KeyError(f"reporter {name!r} is in {reporter(name).unit!r}, not a time")
+    return values * factor
 
 
 def table(x: np.ndarray, columns: list[np.ndarray], digits: int = 3) -> list[list[float | None]]:
@@ -219,16 +212,12 @@ def drt_option(models: list, labels: list[str], samples: dict | None = None) -> 
     for i in with_drt:
         m = models[i]
         x = hours(m)
-        key = drt_wait_key(m)
-        wait = to_minutes(key, series(m, key)) if key else np.full(len(x), np.nan)
-        okey = drt_occupancy_key(m)
+        wait = in_minutes(DRT_WAIT, series(m, DRT_WAIT))
+        if len(wait) != len(x):
+            wait = np.full(len(x), np.nan)
         seats = float(np.sum(getattr(m.drt, "capacity", 0)))
-        if okey is not None:
-            occ = series(m, okey)
-            if np.nanmax(occ, initial=0.0) <= 1.0:
-                occ = 100.0 * occ
-        elif "drt_on_board" in m.datacollector.model_vars and seats > 0:
-            occ = 100.0 * series(m, "drt_on_board") / seats
+        if DRT_ON_BOARD in m.datacollector.model_vars and seats > 0:
+            occ = 100.0 * series(m, DRT_ON_BOARD) / seats
         else:
             xs, ys = samples.setdefault(i, ([], []))
             h = float(m.now) / 3600.0 + float(m.start_hour)

@@ -6,7 +6,8 @@ import html
 import math
 from dataclasses import dataclass
 
-from kaicity.viz.charts import drt_wait_key, latest
+from kaicity.metrics.needs import met_share
+from kaicity.viz.charts import DRT_WAIT, in_minutes, latest
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ WORSE_COLOUR = "#c62828"
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("needs_arisen", "Needs arisen", 0, 0),
-    Kpi("met_share", "Needs met (% of resolved)", +1, 1),
+    Kpi("met_share", "Needs met (% of needs)", +1, 1),
     Kpi("forgone_elderly", "Needs forgone, elderly", -1, 0),
     Kpi("forgone_others", "Needs forgone, others", -1, 0),
     Kpi("tts_elderly", "Time to service, elderly (min)", -1, 1),
@@ -53,21 +54,21 @@ KPIS: tuple[Kpi, ...] = (
 
 
 def kpi_values(model) -> dict[str, float]:
-    """Current values of :data:`KPIS` for one :class:`~kaicity.model.KaiCityModel` (``nan`` when undefined)."""
-    met = latest(model, "met")
-    forgone = latest(model, "forgone")
-    resolved = met + forgone
+    """Current values of :data:`KPIS` for one :class:`~kaicity.model.KaiCityModel` (``nan`` when undefined).
+
+    Read from the named reporters of :mod:`kaicity.metrics.timeseries`; the met share is
+    :func:`kaicity.metrics.needs.met_share` (met / needs so far), the definition of ``summary.json``.
+    """
+    needs = latest(model, "needs_arisen")
+    share = met_share(latest(model, "met"), needs) if needs > 0 else None
 
     def both(delivery: str) -> float:
         return latest(model, f"met_{delivery}_elderly") + latest(model, f"met_{delivery}_others")
 
-    wait_key = drt_wait_key(model) if model.drt is not None else None
-    wait = latest(model, wait_key)
-    if wait_key and wait_key.endswith("_s") and "min" not in wait_key:
-        wait /= 60.0
+    wait = in_minutes(DRT_WAIT, latest(model, DRT_WAIT)) if model.drt is not None else float("nan")
     return {
-        "needs_arisen": latest(model, "needs_arisen"),
-        "met_share": 100.0 * met / resolved if resolved > 0 else float("nan"),
+        "needs_arisen": needs,
+        "met_share": 100.0 * share if share is not None else float("nan"),
         "forgone_elderly": latest(model, "forgone_elderly"),
         "forgone_others": latest(model, "forgone_others"),
         "tts_elderly": latest(model, "tts_mean_elderly_min"),
