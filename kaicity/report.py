@@ -10,6 +10,7 @@ import pandas as pd  # noqa: E402
 
 from kaicity.categories import ZONES  # noqa: E402
 from kaicity.metrics import summarize, trips_frame  # noqa: E402
+from kaicity.metrics.drt import drt_legs  # noqa: E402
 from kaicity.metrics.needs import delivery_share  # noqa: E402
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS  # noqa: E402
@@ -62,8 +63,8 @@ def write_run(model, out: Path) -> dict:
     ts.index.name = "tick"
     ts.to_csv(out / "timeseries.csv")
     trips.to_csv(out / "trips.csv", index=False)
-    if model.drt is not None and hasattr(model.drt, "legs_frame"):
-        model.drt.legs_frame().to_csv(out / "drt_legs.csv", index=False)
+    if model.drt is not None:
+        drt_legs(model.drt).to_csv(out / "drt_legs.csv", index=False)
     plots = plot_run(model, trips, ts, out)
     (out / "report.md").write_text(run_markdown(summary, plots))
     return summary

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kaicity.metrics.drt import drt_kpis, drt_legs
 from kaicity.network.city import FACILITY_COLUMNS, City
 from kaicity.network.graph import Graph
 from kaicity.scenario import DrtSection
@@ -101,7 +102,7 @@ def simulate(svc: DRTService, requests: list[TripRequest], end: float, tick: flo
 def check_invariants(svc: DRTService, bookings: dict, arrivals: list) -> pd.DataFrame:
     """Assert every invariant of a finished simulation; returns the legs frame."""
     g = svc.graph
-    legs = svc.legs_frame()
+    legs = drt_legs(svc)
     done = legs[legs["status"] == "done"]
     assert len(done) == len(legs), "every ride is finished at the end of the day"
     # promises: max wait, latest pickup, max ride, latest drop-off; pickups before drop-offs
@@ -181,7 +182,7 @@ def test_day_invariants_door_to_door_on_synthetic_city_with_oneways(synthetic):
     reqs = random_requests(synthetic, 500, 6 * 3600, 20 * 3600, seed=2)
     bookings, arrivals = simulate(svc, reqs, 86_400.0, quote_first=True)
     legs = check_invariants(svc, bookings, arrivals)
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert k["requests"] == 500
     assert k["booked"] == len(legs) > 250
     assert k["booked"] + k["rejected"] == 500
@@ -221,7 +222,7 @@ def test_virtual_stops_and_batch_mode_keep_every_promise():
     assert set(legs["dropoff_node"]) <= set(svc.stops.tolist())
     # riders walk to the nearest stop on the walk graph at their own speed
     assert (legs["walk_s"] <= 2 * 800.0 / 1.2 + TOL).all()
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert k["batch_rounds"] > 10
     assert k["pooled_share"] > 0.2
     assert k["mode"] == "virtual_stops" and k["virtual_stops"] == len(svc.stops)
@@ -232,7 +233,7 @@ def test_huge_fleet_serves_everyone_on_near_direct_rides():
     svc = make_service(city, seed=1, vehicles=150, capacity=4)
     bookings, arrivals = simulate(svc, random_requests(city, 200, 6 * 3600, 20 * 3600, seed=3), 86_400.0)
     check_invariants(svc, bookings, arrivals)
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert k["rejected"] == 0 and k["booked"] == 200
     assert k["detour_factor"]["mean"] < 1.05
     assert k["detour_factor"]["median"] == pytest.approx(1.0)
@@ -244,7 +245,7 @@ def test_mean_wait_falls_as_the_fleet_grows(synthetic):
     for vehicles in (3, 6, 12):
         svc = make_service(synthetic, seed=1, vehicles=vehicles, capacity=4, trace=False)
         simulate(svc, random_requests(synthetic, 500, 6 * 3600, 20 * 3600, seed=2), 86_400.0)
-        k = svc.kpis()
+        k = drt_kpis(svc)
         waits.append(k["wait_min"]["mean"])
         rejected.append(k["rejected"])
     assert waits[0] > waits[1] > waits[2]
@@ -269,7 +270,7 @@ def test_rebalancing_shortens_waits_when_demand_has_a_predictable_peak():
                            rebalancing={"enabled": enabled, "interval_min": 10, "window_min": 30})
         bookings, arrivals = simulate(svc, reqs, 86_400.0)
         check_invariants(svc, bookings, arrivals)
-        result[enabled] = svc.kpis()
+        result[enabled] = drt_kpis(svc)
     off, on = result[False], result[True]
     assert on["wait_min"]["mean"] < off["wait_min"]["mean"]
     assert on["rejected"] <= off["rejected"]
@@ -300,7 +301,7 @@ def test_two_days_vans_go_home_at_night_and_serve_again(synthetic):
         assert nodes[before][-1] == veh.depot
         assert (times > 86_400.0 + 7 * 3600).any()
         assert all(stop["deadline"] >= stop["arrive"] for stop in veh.stops)
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert k["vehicle_hours"] == pytest.approx(4 * 13 * 2)
     assert k["depot_km"] > 0
     assert svc.forecast(86_400.0 + 8 * 3600).sum() > 0

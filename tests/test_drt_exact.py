@@ -15,6 +15,7 @@ import pytest
 from scipy.sparse.csgraph import dijkstra
 
 from kaicity.categories import ZONE_CODE
+from kaicity.metrics.drt import drt_kpis
 from kaicity.network.city import FACILITY_COLUMNS, City
 from kaicity.network.graph import Graph
 from kaicity.scenario import DrtSection
@@ -82,7 +83,7 @@ def test_best_insertion_on_a_line_is_the_hand_computed_one():
     assert by_trip[2].time == 330.0 and by_trip[2].wait_s == 90.0 and by_trip[2].in_vehicle_s == 180.0
     assert by_trip[1].time == 420.0 and by_trip[1].wait_s == 0.0 and by_trip[1].in_vehicle_s == 420.0
     assert svc.rides[0].pooled and svc.rides[1].pooled
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert k["pooled_share"] == 1.0
     assert k["vehicle_km"] == pytest.approx(3.0)   # A drove 0 -> 5 only; B never moved
     assert k["passenger_km"] == pytest.approx(0.6 + 0.6 + 2 * 1.2 + 0.6)
@@ -119,7 +120,7 @@ def test_rejection_reasons():
     assert full.book(req(1, 0, 9, 0.0)).accepted
     full.advance(60.0)
     assert full.book(req(2, 3, 2, 60.0)).reason == "capacity"
-    assert full.kpis()["rejections"] == {"capacity": 1}
+    assert drt_kpis(full)["rejections"] == {"capacity": 1}
 
     # R1 may not ride a second longer than direct: nobody can be picked up on its way
     tight = service(city, depots=[0], capacity=4, max_wait_min=10.0, max_ride_alpha=1.0, max_ride_beta_min=0.0,
@@ -254,7 +255,7 @@ def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
         assert plan.cost == pytest.approx(ref_cost, abs=1e-6)
         svc.book(r)
     assert feasible > 60 and compared - feasible > 5
-    assert int(svc.schedule.n_stops.max()) >= 4 or svc.kpis()["pooled_share"] > 0
+    assert int(svc.schedule.n_stops.max()) >= 4 or drt_kpis(svc)["pooled_share"] > 0
 
 
 def test_dispatch_searches_match_routing():

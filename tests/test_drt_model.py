@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kaicity.agents import DRTVehicle
+from kaicity.metrics.drt import drt_kpis, drt_legs
 from kaicity.model import KaiCityModel
 from kaicity.plots.drt import plot_drt
 from kaicity.scenario import load_scenario
@@ -39,8 +40,8 @@ def test_model_builds_the_fleet_from_the_scenario(run):
 
 
 def test_drt_rides_reach_the_model_and_kpis_are_consistent(run):
-    k = run.drt.kpis()
-    legs = run.drt.legs_frame()
+    k = drt_kpis(run.drt)
+    legs = drt_legs(run.drt)
     assert k["booked"] == len(legs) > 0
     assert k["requests"] == k["booked"] + k["rejected"] + k["declined_offers"]
     assert (legs["wait_s"].dropna() <= run.drt.rules.max_wait_s + 1e-3).all()
@@ -63,7 +64,7 @@ def test_timeseries_legs_and_plots(run, tmp_path):
                 "drt_wait_mean_min", "drt_vehicle_km"):
         assert col in ts.columns
     assert ts["drt_requests"].is_monotonic_increasing
-    assert ts["drt_requests"].iloc[-1] == run.drt.kpis()["requests"]
+    assert ts["drt_requests"].iloc[-1] == drt_kpis(run.drt)["requests"]
     names = plot_drt(run.drt, tmp_path)
     assert names == ["drt_occupancy.png", "drt_waits.png"]
     assert all((tmp_path / n).stat().st_size > 1000 for n in names)

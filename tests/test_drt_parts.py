@@ -19,9 +19,9 @@ from test_drt_exact import line_city, req, service
 
 from kaicity import dispatch_kernel, routing
 from kaicity.errors import SimulationError
+from kaicity.metrics.drt import LEG_COLUMNS, drt_kpis, drt_legs, drt_reporters, load_series, service_seconds
 from kaicity.scenario import DrtSection, RebalancingSection
 from kaicity.services.drt import DROPOFF, PICKUP, Ride, Schedule
-from kaicity.services.drt.analysis import LEG_COLUMNS, load_series, service_seconds
 from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.rebalancing import DAY_S, Rebalancer
 from kaicity.services.drt.rules import DRTRules
@@ -202,11 +202,11 @@ def test_service_seconds_and_load_series():
 
 def test_kpis_and_legs_of_an_unused_service():
     svc = service(line_city(), depots=[0])
-    k = svc.kpis()
+    k = drt_kpis(svc)
     assert (k["requests"], k["booked"], k["rejected"], k["vehicle_km"]) == (0, 0, 0, 0.0)
     assert k["rejection_rate"] is None and k["wait_min"]["mean"] is None
-    assert list(svc.legs_frame().columns) == list(LEG_COLUMNS)
-    reporters = svc.timeseries_reporters()
+    assert list(drt_legs(svc).columns) == list(LEG_COLUMNS)
+    reporters = drt_reporters(svc)
     assert reporters["drt_requests"](None) == 0 and math.isnan(reporters["drt_wait_mean_min"](None))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from kaicity.metrics import summarize, trips_frame
+from kaicity.metrics.drt import drt_kpis
 from kaicity.model import KaiCityModel
 from kaicity.scenario import load_scenario
 
@@ -153,10 +154,10 @@ def test_empty_population_is_rejected(smart):
 
 def test_drt_uptake_and_booking_literacy_gate_demand(ai):
     nobody = run(ai.with_overrides({"transit.drt.uptake": 0.0}))
-    assert nobody.drt.kpis()["requests"] == 0
+    assert drt_kpis(nobody.drt)["requests"] == 0
     everyone = run(ai)
     app_only = run(ai.with_overrides({"transit.drt.booking_literacy_required": 0.6}))
-    assert 0 < app_only.drt.kpis()["requests"] < everyone.drt.kpis()["requests"]
+    assert 0 < drt_kpis(app_only.drt)["requests"] < drt_kpis(everyone.drt)["requests"]
     # app booking shuts out the least literate: no DRT trip by anyone below the threshold
     df = trips_frame(app_only)
     riders = df.loc[df["mode"] == "drt", "resident"].unique()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from kaicity.metrics.drt import load_series, occupancy_by_hour, waits_min
 from kaicity.services.drt import DRTService
-from kaicity.services.drt.analysis import load_series, occupancy_by_hour, waits_min
 
 
 def plot_drt(service: DRTService, out_dir: str | Path) -> list[str]:

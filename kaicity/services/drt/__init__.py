@@ -3,7 +3,7 @@
 One job per module, all sharing one :class:`~kaicity.services.drt.schedule.Schedule`:
 
 * :mod:`.service`: :class:`DRTService`, the facade implementing
-  :class:`~kaicity.services.transit.TransitService` (quote, book, advance, KPIs);
+  :class:`~kaicity.services.transit.TransitService` (quote, book, advance);
 * :mod:`.rules`: the dispatch rules read from the scenario's ``transit.drt`` section;
 * :mod:`.schedule`: the shared state (per-vehicle stop arrays, rides, legs, clock);
 * :mod:`.stops`: served zones, virtual stops, depots, walks to and from stops;
@@ -12,7 +12,7 @@ One job per module, all sharing one :class:`~kaicity.services.drt.schedule.Sched
 * :mod:`.batch`: re-assignment of a window's requests;
 * :mod:`.rebalancing`: demand forecast and rebalancing of idle vehicles;
 * :mod:`.vehicles`: the vans driving their schedules;
-* :mod:`.log` and :mod:`.analysis`: records and the indicators computed from them.
+* :mod:`.log`: the records (the indicators computed from them live in :mod:`kaicity.metrics.drt`).
 
 Rejection reasons: ``outside_hours``, ``outside_zone``, ``no_stop_within_walk``,
 ``same_stop``, ``unreachable``, ``no_vehicle_within_max_wait``, ``capacity``,
@@ -21,7 +21,7 @@ Rejection reasons: ``outside_hours``, ``outside_zone``, ``no_stop_within_walk``,
 agents (``agents/drt.py``, ``DRTVehicle``).
 """
 
-from kaicity.services.drt.analysis import REASONS
+from kaicity.services.drt.log import REASONS
 from kaicity.services.drt.schedule import DEPOT, DROPOFF, PICKUP, RELOCATE, STOP, Leg, Ride, Schedule
 from kaicity.services.drt.service import DRTService
 from kaicity.services.drt.vehicles import Van

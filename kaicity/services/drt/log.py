@@ -1,6 +1,6 @@
 """What a DRT fleet did: requests and their outcome, arrivals, distances, load changes.
 
-:class:`DRTLog` holds the records the KPIs of :mod:`kaicity.services.drt.analysis` are
+:class:`DRTLog` holds the records the KPIs of :mod:`kaicity.metrics.drt` are
 computed from; vehicles and the dispatcher append to it as things happen.
 """
 
@@ -14,6 +14,9 @@ import numpy as np
 from kaicity.services.drt.schedule import DEPOT, RELOCATE, Leg, Ride
 from kaicity.services.transit import Arrival
 
+#: Rejection reasons, in the order KPIs list them.
+REASONS: tuple[str, ...] = ("outside_hours", "outside_zone", "no_stop_within_walk", "same_stop", "unreachable",
+                            "no_vehicle_within_max_wait", "capacity", "detour_of_others")
 
 @dataclass
 class DRTLog:

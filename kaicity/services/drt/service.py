@@ -5,7 +5,8 @@ fleet of vans by composing the parts of this package around one shared
 :class:`~kaicity.services.drt.schedule.Schedule`: the service area and its stops
 (:mod:`.stops`), exact travel times (:mod:`.travel`), insertion (:mod:`.insertion`), batch
 re-assignment (:mod:`.batch`), rebalancing (:mod:`.rebalancing`), the vans
-(:mod:`.vehicles`) and the records and indicators (:mod:`.log`, :mod:`.analysis`).
+(:mod:`.vehicles`) and the records (:mod:`.log`); the indicators computed from the records
+live in :mod:`kaicity.metrics.drt`.
 
 Times are seconds since the start of the simulation; ``schedule.clock`` is the time the
 vehicles were last advanced to.  A request's ready time is ``max(request.time, clock)``
@@ -17,11 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from kaicity.errors import SimulationError
 from kaicity.network.city import City
-from kaicity.services.drt import analysis
 from kaicity.services.drt.batch import Batcher
 from kaicity.services.drt.insertion import Inserter, Plan
 from kaicity.services.drt.log import DRTLog
@@ -214,19 +213,6 @@ class DRTService(TransitService):
         return self.log.take_arrivals()
 
     # ----------------------------------------------------------- outputs
-    def kpis(self) -> dict:
-        """MATSim-style DRT indicators so far (see :func:`kaicity.services.drt.analysis.kpis`)."""
-        return analysis.kpis(self.schedule, self.log, self.rules, stops=len(self.area.stops),
-                             stop_spacing_m=self.area.stop_spacing_m, population_scale=self.population_scale)
-
-    def legs_frame(self) -> pd.DataFrame:
-        """One row per booked ride (see :func:`kaicity.services.drt.analysis.legs_frame`)."""
-        return analysis.legs_frame(self.schedule.rides, self.rules.stop_s)
-
-    def timeseries_reporters(self) -> dict:
-        """Model reporters for Mesa's DataCollector (cumulative counts and current fleet state)."""
-        return analysis.timeseries_reporters(self.schedule, self.log)
-
     def vehicle_state(self, now: float) -> VehicleState:
         """Positions (interpolated on the current edge), loads and capacities of the vehicles."""
         g = self.graph
