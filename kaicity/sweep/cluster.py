@@ -27,7 +27,6 @@ def check_workers(n_workers: int) -> None:
                          f"({cpus} cores here); use at most {MAX_WORKERS_PER_CPU * cpus}")
 
 
-
 def check_scheduler(address: str) -> None:
     """Refuse a malformed scheduler address (``tcp://host:port``) before connecting."""
     from distributed.comm.addressing import parse_address, parse_host_port

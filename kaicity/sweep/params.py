@@ -27,7 +27,6 @@ _LIST_HINT = ("list- or mapping-valued parameters cannot be swept; sweep one lis
               "(e.g. --param needs.hourly_profile.9=0.05,0.1) or make one scenario file per variant")
 
 
-
 def parse_param(text: str) -> tuple[str, list]:
     """``"key=v1,v2,v3"`` -> ``("key", [v1, v2, v3])`` with YAML-parsed scalar values.
 

@@ -65,7 +65,6 @@ def one_line(exc: BaseException) -> str:
     return text[:497] + "..." if len(text) > 500 else text
 
 
-
 class ResultsFile:
     """``sweep.csv`` (one row appended per finished cell) and its ``sweep.json`` manifest.
 
