@@ -19,6 +19,7 @@ from kaicity._core import _dijkstra, _info
 from kaicity.errors import KaicityError, RoutingError
 from kaicity.network import load_city
 from kaicity.network.graph import Graph
+from kaicity.routing._prepared import bucket_plan, prepare
 
 #: Bounded searches: 15 minutes of walking (1.2 km) and 5 minutes of driving.
 LIMITS = {"walk": 1200.0, "drive": 300.0}
@@ -404,7 +405,7 @@ def test_relabelled_layout_gives_same_results(synthetic, monkeypatch, kind: str)
     base = getattr(synthetic, kind)
     tails = np.repeat(np.arange(base.n_nodes), np.diff(base.indptr))
     g = Graph.from_edges(base.n_nodes, tails, base.indices, base.weights, directed=True, unit=base.unit)
-    assert routing._csr(g).perm is not None
+    assert prepare(g).perm is not None
     a = g.to_scipy()
     src = sample(g, 30, seed=10)
     dst = sample(g, 25, seed=11)
@@ -428,14 +429,14 @@ def test_relabelled_layout_gives_same_results(synthetic, monkeypatch, kind: str)
 
 # ------------------------------------------------------------------------ bucket queue
 def test_bucket_plan() -> None:
-    plan = routing._bucket_plan(np.array([2.0, 5.0, 40.0, np.inf]))
+    plan = bucket_plan(np.array([2.0, 5.0, 40.0, np.inf]))
     width = 2.0 * routing.BUCKET_WIDTH_MARGIN
     assert plan["inv_width"] == pytest.approx(1.0 / width)
     slots = plan["bucket_slots"]
     assert slots >= 64 and slots & (slots - 1) == 0 and slots > 40.0 / width + 1
     # zero-cost edges, no finite edge, or costs spanning too many buckets: the heap
     for weights in ([0.0, 3.0], [np.inf], [], [1e-6, 1e3]):
-        assert routing._bucket_plan(np.array(weights, dtype=float)) == {"bucket_slots": 0, "inv_width": 0.0}
+        assert bucket_plan(np.array(weights, dtype=float)) == {"bucket_slots": 0, "inv_width": 0.0}
 
 
 def _kernel_results(g, plan, src, dst, limit):
@@ -460,7 +461,7 @@ def _kernel_results(g, plan, src, dst, limit):
 @pytest.mark.parametrize("kind", ["walk", "drive"])
 def test_bucket_queue_equals_heap_and_falls_back_exactly(synthetic, kind: str) -> None:
     graph = getattr(synthetic, kind)
-    g = routing._csr(graph)
+    g = prepare(graph)
     assert g.inv_width > 0 and g.bucket_slots >= 64          # the shipped graphs use buckets
     src = sample(graph, 12, seed=3).astype(np.int32)
     dst = sample(graph, 12, seed=4).astype(np.int32)
@@ -496,6 +497,21 @@ def test_bucket_rows_break_equal_times_by_node() -> None:
     n = 8
     g = Graph.from_edges(n, np.zeros(n - 1, dtype=np.int64), np.arange(n - 1, 0, -1), np.ones(n - 1),
                          directed=False, unit="m")
-    assert routing._csr(g).inv_width > 0
+    assert prepare(g).inv_width > 0
     nodes, times = routing.bounded_times(g, 0, 5.0).row(0)
     assert nodes.tolist() == list(range(n)) and times.tolist() == [0.0] + [1.0] * (n - 1)
+
+
+# ------------------------------------------------------------------------ package settings
+def test_settings_set_on_the_package_reach_the_module_that_reads_them(monkeypatch) -> None:
+    from kaicity.routing import _execution, _prepared
+
+    before = (_execution.MIN_PARALLEL_S, _prepared.LAYOUT_MIN_NODES)
+    with monkeypatch.context() as m:
+        m.setattr(routing, "MIN_PARALLEL_S", 0.0)
+        m.setattr(routing, "LAYOUT_MIN_NODES", 7)
+        assert (_execution.MIN_PARALLEL_S, _prepared.LAYOUT_MIN_NODES) == (0.0, 7)
+        assert (routing.MIN_PARALLEL_S, routing.LAYOUT_MIN_NODES) == (0.0, 7)
+        assert _execution.plan_threads(None)[1] == 0.0
+    assert (_execution.MIN_PARALLEL_S, _prepared.LAYOUT_MIN_NODES) == before
+    assert {"MIN_PARALLEL_S", "BUCKET_WIDTH_MARGIN", "shortest_times"} <= set(dir(routing))

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import kaicity.sweep as sweep_mod
+import kaicity.sweep.runner as sweep_mod
 from kaicity.cli import main
 from kaicity.errors import SweepError
 from kaicity.scenario import load_scenario
