@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from kaicity.categories import CATEGORIES, ZONES
+from kaicity.errors import KaicityError
 from kaicity.network.graph import Graph
 
 #: Columns of :attr:`City.facilities`.
@@ -41,7 +42,9 @@ class City:
     report : dict
         What loading dropped or derived (e.g. nodes outside the largest component).
     G_walk, G_drive : networkx.MultiDiGraph or None
-        The OSMnx-compatible graphs the CSR arrays were built from (node order equals CSR order).
+        The OSMnx-compatible graphs the CSR arrays were built from (node order equals CSR order),
+        kept only when loaded with ``keep_networkx=True`` (the model does not keep them: on a
+        200k-node city they cost more memory than everything else); see :meth:`networkx`.
     """
 
     name: str
@@ -58,6 +61,37 @@ class City:
     def facilities_of(self, category: str) -> pd.DataFrame:
         """Facilities of one category (may be empty)."""
         return self.facilities[self.facilities["category"] == category]
+
+    def networkx(self, mode: str = "walk"):
+        """The ``"walk"`` or ``"drive"`` graph as an OSMnx-style ``networkx.MultiDiGraph``.
+
+        The graph kept at load time (``G_walk`` / ``G_drive``: every OSM tag, parallel edges,
+        geometries) when there is one; otherwise one rebuilt from the CSR arrays, which is
+        not stored: node ids are the ``osmid`` values in CSR order with ``x``, ``y`` (projected
+        metres), ``lon``, ``lat`` and ``zone``; edges carry ``length`` (m) and, on the drive
+        graph, ``travel_time`` (s) -- the cheapest of parallel edges, no tags.  The walk graph
+        has both directions of every street, as OSMnx walk networks do.
+        """
+        if mode not in ("walk", "drive"):
+            raise KaicityError(f"network mode {mode!r}: use 'walk' or 'drive'")
+        kept = self.G_walk if mode == "walk" else self.G_drive
+        if kept is not None:
+            return kept
+        from kaicity.network.nxgraph import multidigraph
+
+        g = self.walk if mode == "walk" else self.drive
+        ids = g.osmid.tolist()
+        zone = [ZONES[c] for c in g.zone]
+        nodes = ((n, {"x": x, "y": y, "lon": lo, "lat": la, "zone": z}) for n, x, y, lo, la, z in
+                 zip(ids, g.x.tolist(), g.y.tolist(), g.lon.tolist(), g.lat.tolist(), zone, strict=True))
+        tails, heads = g.osmid[g.edge_tails()].tolist(), g.osmid[g.indices].tolist()
+        if g.unit == "s":
+            datas = ({"length": ln, "travel_time": w} for ln, w in zip(g.lengths.tolist(), g.weights.tolist(),
+                                                                       strict=True))
+        else:
+            datas = ({"length": ln} for ln in g.lengths.tolist())
+        attrs = {"crs": g.crs, "simplified": True, "kaicity_mode": mode, "name": self.name}
+        return multidigraph(attrs, nodes, ((u, v, 0, d) for u, v, d in zip(tails, heads, datas, strict=True)))
 
     def summary(self) -> dict:
         """Counts for printing: nodes, edges, km of street, zones and facilities per category."""
