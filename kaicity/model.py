@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import mesa
@@ -46,9 +46,13 @@ _NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
 
 @lru_cache(maxsize=8)
 def _cached_city(spec: CitySpec, facilities: str, counts: tuple | None, placement: str) -> City:
-    # the model routes on the CSR arrays only: no networkx copies (they cost more memory than the city)
-    return load_city(spec, facilities=facilities, placement=placement,
-                     facility_counts=dict(counts) if counts else None, keep_networkx=False)
+    # the model routes on the CSR arrays only: its networkx graphs (which cost more memory than the rest
+    # of the city) are built only if someone reads city.G_walk / G_drive
+    options = {"facilities": facilities, "placement": placement,
+               "facility_counts": dict(counts) if counts else None}
+    city = load_city(spec, keep_networkx=False, **options)
+    city.networkx_loader = partial(load_city, spec, keep_networkx=True, **options)
+    return city
 
 
 def city_for(scenario: Scenario) -> City:

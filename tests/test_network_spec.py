@@ -114,6 +114,8 @@ def test_model_caches_cities_by_spec_without_networkx_copies():
     hits = _cached_city.cache_info().hits
     b = city_for(Scenario.from_dict({**base, "name": "b", "seed": 9}))  # another run, same city
     assert b is a and _cached_city.cache_info().hits == hits + 1
-    assert a.G_walk is None and a.G_drive is None  # the model routes on the CSR arrays only
+    assert not a.has_networkx  # the model routes on the CSR arrays only; networkx graphs on request:
+    assert list(a.G_walk.nodes) == a.walk.osmid.tolist() and a.G_drive.number_of_edges() >= a.drive.n_edges
+    assert a.has_networkx and a.G_walk is a.networkx("walk")
     other = city_for(Scenario.from_dict({**base, "city": {**base["city"], "city_seed": 5}}))
     assert other is not a and other.source.endswith(",seed=5") and a.source.endswith(",seed=4")
