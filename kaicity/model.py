@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import math
 import warnings
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import mesa
@@ -25,6 +25,7 @@ from kaicity.errors import KaicityWarning, SimulationError
 from kaicity.metrics import timeseries_reporters
 from kaicity.network import load_city
 from kaicity.network.city import City
+from kaicity.network.spec import CitySpec
 from kaicity.scenario import Scenario, load_scenario
 from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
@@ -44,22 +45,22 @@ _NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
 
 
 @lru_cache(maxsize=8)
-def _cached_city(source: str, n_nodes: int, city_seed: int, facilities: str, counts: tuple | None,
-                 placement: str) -> City:
+def _cached_city(spec: CitySpec, facilities: str, counts: tuple | None, placement: str) -> City:
+    # the model routes on the CSR arrays only: its networkx graphs (which cost more memory than the rest
+    # of the city) are built only if someone reads city.G_walk / G_drive
     options = {"facilities": facilities, "placement": placement,
                "facility_counts": dict(counts) if counts else None}
-    if source == "synthetic":
-        return load_city(f"synthetic:n={n_nodes},seed={city_seed}", **options)
-    return load_city(source, **options)
+    city = load_city(spec, keep_networkx=False, **options)
+    city.networkx_loader = partial(load_city, spec, keep_networkx=True, **options)
+    return city
 
 
 def city_for(scenario: Scenario) -> City:
-    """The City a scenario runs on, shared by every scenario with the same ``city`` section."""
+    """The City a scenario runs on, shared by every scenario with the same city spec and facility options."""
     c = scenario.city
     explicit = c.explicit_facility_counts  # null categories take the builder's default
     counts = tuple(sorted(explicit.items())) if explicit else None
-    return _cached_city(str(c.source), int(c.n_nodes), int(c.city_seed), str(c.facilities), counts,
-                        str(c.facility_placement))
+    return _cached_city(c.spec(), str(c.facilities), counts, str(c.facility_placement))
 
 
 #: Largest run seed (numpy's SeedSequence and Mesa take any non-negative int; 32 bits keeps runs portable).

@@ -20,15 +20,15 @@ import numpy as np
 import pytest
 
 from kaicity.errors import NetworkError
-from kaicity.network.build import (
+from kaicity.network.build import city_from_graph
+from kaicity.network.loaders import load_city
+from kaicity.network.tags import (
     HIGHWAY_RANK,
     KOREAN_URBAN_SPEEDS,
-    city_from_graph,
     highway_of,
     impute_speeds,
     order_merged_tags,
 )
-from kaicity.network.loaders import load_city
 
 OSM_FILES = ("seoul_mapo_gongdeok.osm", "seoul_songpa_jamsil_asan.osm")
 #: (PYTHONHASHSEED, OpenMP threads) of the processes compared; the 2-thread run forces every

@@ -21,16 +21,16 @@ from pyproj import Transformer
 from kaicity.categories import CATEGORIES, ZONE_CODE
 from kaicity.errors import NetworkError
 from kaicity.network import City, Graph, load_city
-from kaicity.network.build import (
+from kaicity.network.build import city_from_graph
+from kaicity.network.city import FACILITY_COLUMNS
+from kaicity.network.nxgraph import multidigraph
+from kaicity.network.tags import (
     KOREAN_RURAL_SPEEDS,
     KOREAN_URBAN_SPEEDS,
-    city_from_graph,
     drivable,
     impute_speeds,
-    multidigraph,
     walkable,
 )
-from kaicity.network.city import FACILITY_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def _edge_set(g: Graph) -> set[tuple[int, int]]:
 
 # ----------------------------------------------------------------------------- fixture, by hand
 def test_plain_osmnx_crashes_on_out_geom_relations(fixtures):
-    # the reason loaders.sanitize_osm_xml exists
+    # the reason osmxml.sanitize_osm_xml exists
     with pytest.raises(KeyError, match="nodes"):
         ox.graph_from_xml(fixtures / "tiny_town.osm")
 
@@ -161,7 +161,7 @@ def test_networkx_graphs_match_csr(town):
 
 
 def test_projected_input_graph_gives_the_same_city(fixtures):
-    from kaicity.network.loaders import read_osm_xml
+    from kaicity.network.osmxml import read_osm_xml
 
     G, cand, _ = read_osm_xml(fixtures / "tiny_town.osm")
     Gs = ox.simplify_graph(G)

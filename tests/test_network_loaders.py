@@ -26,7 +26,9 @@ from kaicity.errors import (
     OfflineError,
 )
 from kaicity.network import City, load_city, loaders
-from kaicity.network.loaders import cache_dir, cache_key, parse_spec, read_osm_xml, validate_bbox
+from kaicity.network.download import cache_dir, cache_key
+from kaicity.network.osmxml import read_osm_xml
+from kaicity.network.spec import parse_spec, validate_bbox
 
 MAPO_BBOX = (126.9495, 37.5443, 126.9663, 37.5519)
 

@@ -18,8 +18,8 @@ import pytest
 
 from kaicity.categories import CATEGORIES, ZONE_CODE
 from kaicity.network import City, load_city
-from kaicity.network.build import KOREAN_URBAN_SPEEDS, order_merged_tags
 from kaicity.network.facilities import osm_candidates_from_xml
+from kaicity.network.tags import KOREAN_URBAN_SPEEDS, order_merged_tags
 
 pytestmark = [pytest.mark.shared,
               pytest.mark.filterwarnings("ignore:Downcasting object dtype arrays:FutureWarning")]

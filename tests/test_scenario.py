@@ -290,7 +290,7 @@ def test_missing_network_file_names_city_source_and_line(tmp_path):
     path = write(tmp_path, "s.yaml", "name: x\ncity:\n  source: nowhere/town.osm\n")
     err = load_error(path)
     assert err.key_path == "city.source" and err.line == 3
-    assert "network file not found" in str(err)
+    assert "town.osm: file not found" in str(err)
 
 
 def test_missing_extends_file(tmp_path):

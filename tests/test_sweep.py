@@ -124,15 +124,18 @@ def test_a_failing_cell_is_recorded_the_rest_go_on_and_resume_reruns_it(tmp_path
 
 def test_cli_failed_cells_on_worker_processes_exit_1_and_are_listed(tmp_path, capsys):
     out = tmp_path / "fail"
-    code = main(["sweep", str(AI_CITY), "--param", "city.source=synthetic,synthetic:n=abc", "--seeds", "1",
+    # a cell that passes the scenario's checks (the file exists) but fails when its city is loaded
+    bad = (tmp_path / "broken.graphml").resolve()
+    bad.write_text("not graphml")
+    code = main(["sweep", str(AI_CITY), "--param", f"city.source=synthetic,{bad}", "--seeds", "1",
                  "--workers", "1", "--out", str(out), "--quiet", *TINY_ARGS])
     assert code == 1
     err = capsys.readouterr().err
-    assert "1 of 2 cells failed" in err and "city.source=synthetic:n=abc seed=42" in err and "--resume" in err
+    assert "1 of 2 cells failed" in err and f"city.source={bad} seed=42" in err and "--resume" in err
     assert "Traceback" not in err
     t = pd.read_csv(out / "sweep.csv")
     assert list(t["status"]) == ["ok", "error"] and list(t["seed"]) == [42, 42]
-    assert t.loc[1, "error"] == "synthetic:n=abc: n must be an integer, got 'abc'"
+    assert t.loc[1, "error"].startswith(f"{bad}: not a readable OSMnx GraphML file")
     assert t.loc[0, "overall.met_share"] > 0 and pd.isna(t.loc[1, "overall.met_share"])
     assert (out / "sweep.png").stat().st_size > 0
 

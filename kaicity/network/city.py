@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from kaicity.categories import CATEGORIES, ZONES
+from kaicity.errors import KaicityError
 from kaicity.network.graph import Graph
 
 #: Columns of :attr:`City.facilities`.
@@ -16,7 +17,6 @@ FACILITY_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(eq=False)
 class City:
     """A street network ready for simulation.
 
@@ -41,23 +41,93 @@ class City:
     report : dict
         What loading dropped or derived (e.g. nodes outside the largest component).
     G_walk, G_drive : networkx.MultiDiGraph or None
-        The OSMnx-compatible graphs the CSR arrays were built from (node order equals CSR order).
+        The OSMnx-compatible graphs the CSR arrays were built from (node order equals CSR
+        order): kept when loaded with ``keep_networkx=True``; else built on first use by
+        ``networkx_loader`` when there is one (the model's cities: on a 200k-node city the two
+        graphs cost more memory than everything else), else None.  See :meth:`networkx`.
+    networkx_loader : callable or None
+        Returns the same city built with its networkx graphs (e.g. ``load_city`` with
+        ``keep_networkx=True``); called at most once, when ``G_walk`` or ``G_drive`` is read.
     """
 
-    name: str
-    walk: Graph
-    drive: Graph
-    walk_to_drive: np.ndarray
-    drive_to_walk: np.ndarray
-    facilities: pd.DataFrame
-    source: str = ""
-    report: dict = field(default_factory=dict)
-    G_walk: object | None = field(default=None, repr=False)
-    G_drive: object | None = field(default=None, repr=False)
+    def __init__(self, name: str, walk: Graph, drive: Graph, walk_to_drive: np.ndarray,
+                 drive_to_walk: np.ndarray, facilities: pd.DataFrame, source: str = "",
+                 report: dict | None = None, G_walk: object | None = None, G_drive: object | None = None,
+                 networkx_loader: Callable[[], City] | None = None) -> None:
+        self.name = name
+        self.walk = walk
+        self.drive = drive
+        self.walk_to_drive = walk_to_drive
+        self.drive_to_walk = drive_to_walk
+        self.facilities = facilities
+        self.source = source
+        self.report = {} if report is None else report
+        self._nx: dict[str, object | None] = {"walk": G_walk, "drive": G_drive}
+        self.networkx_loader = networkx_loader
+
+    @property
+    def has_networkx(self) -> bool:
+        """True when the networkx graphs are in memory (kept at load time or already loaded)."""
+        return self._nx["walk"] is not None or self._nx["drive"] is not None
+
+    def _kept(self, mode: str) -> object | None:
+        if not self.has_networkx and self.networkx_loader is not None:
+            full = self.networkx_loader()
+            self._nx = {"walk": full.G_walk, "drive": full.G_drive}
+        return self._nx[mode]
+
+    @property
+    def G_walk(self) -> object | None:
+        """The walk graph as an OSMnx MultiDiGraph (see the class docs), or None."""
+        return self._kept("walk")
+
+    @G_walk.setter
+    def G_walk(self, graph: object | None) -> None:
+        self._nx["walk"] = graph
+
+    @property
+    def G_drive(self) -> object | None:
+        """The drive graph as an OSMnx MultiDiGraph (see the class docs), or None."""
+        return self._kept("drive")
+
+    @G_drive.setter
+    def G_drive(self, graph: object | None) -> None:
+        self._nx["drive"] = graph
 
     def facilities_of(self, category: str) -> pd.DataFrame:
         """Facilities of one category (may be empty)."""
         return self.facilities[self.facilities["category"] == category]
+
+    def networkx(self, mode: str = "walk"):
+        """The ``"walk"`` or ``"drive"`` graph as an OSMnx-style ``networkx.MultiDiGraph``.
+
+        ``G_walk`` / ``G_drive`` (every OSM tag, parallel edges, geometries) when the city has
+        them or a ``networkx_loader``; otherwise one rebuilt from the CSR arrays, which is
+        not stored: node ids are the ``osmid`` values in CSR order with ``x``, ``y`` (projected
+        metres), ``lon``, ``lat`` and ``zone``; edges carry ``length`` (m) and, on the drive
+        graph, ``travel_time`` (s) -- the cheapest of parallel edges, no tags.  The walk graph
+        has both directions of every street, as OSMnx walk networks do.
+        """
+        if mode not in ("walk", "drive"):
+            raise KaicityError(f"network mode {mode!r}: use 'walk' or 'drive'")
+        kept = self._kept(mode)
+        if kept is not None:
+            return kept
+        from kaicity.network.nxgraph import multidigraph
+
+        g = self.walk if mode == "walk" else self.drive
+        ids = g.osmid.tolist()
+        zone = [ZONES[c] for c in g.zone]
+        nodes = ((n, {"x": x, "y": y, "lon": lo, "lat": la, "zone": z}) for n, x, y, lo, la, z in
+                 zip(ids, g.x.tolist(), g.y.tolist(), g.lon.tolist(), g.lat.tolist(), zone, strict=True))
+        tails, heads = g.osmid[g.edge_tails()].tolist(), g.osmid[g.indices].tolist()
+        if g.unit == "s":
+            datas = ({"length": ln, "travel_time": w} for ln, w in zip(g.lengths.tolist(), g.weights.tolist(),
+                                                                       strict=True))
+        else:
+            datas = ({"length": ln} for ln in g.lengths.tolist())
+        attrs = {"crs": g.crs, "simplified": True, "kaicity_mode": mode, "name": self.name}
+        return multidigraph(attrs, nodes, ((u, v, 0, d) for u, v, d in zip(tails, heads, datas, strict=True)))
 
     def summary(self) -> dict:
         """Counts for printing: nodes, edges, km of street, zones and facilities per category."""

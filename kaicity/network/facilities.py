@@ -199,7 +199,7 @@ def osm_candidates_from_xml(path) -> pd.DataFrame:
     """Categorised facilities from an OSM XML file (``ox.features_from_xml``); empty if none.
 
     The file must not contain ``out geom`` relation members (see
-    :func:`kaicity.network.loaders.sanitize_osm_xml`).
+    :func:`kaicity.network.osmxml.sanitize_osm_xml`).
     """
     import osmnx as ox
     from osmnx._errors import InsufficientResponseError

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import field_validator, model_validator
 
 from kaicity.categories import CATEGORIES
-from kaicity.scenario.fields import (
-    NETWORK_FILE_SUFFIXES,
-    KeyProblem,
-    Section,
-    keyed_map,
-    looks_like_network_file,
-    num_text,
-)
+from kaicity.network.spec import CitySpec, parse_city_spec
+from kaicity.scenario.fields import KeyProblem, Section, keyed_map, num_text
 from kaicity.scenario.fields import doc_field as _f
 
 FacilityCounts = keyed_map(
@@ -48,13 +41,11 @@ class CitySection(Section):
     @field_validator("source")
     @classmethod
     def _check_source(cls, value: str) -> str:
-        if value == "synthetic" or not looks_like_network_file(value):
+        if value == "synthetic":
             return value
-        if not value.lower().endswith(NETWORK_FILE_SUFFIXES):
-            raise ValueError(f"unsupported network file '{value}'; use one of "
-                             + ", ".join(NETWORK_FILE_SUFFIXES))
-        if not Path(value).is_file():
-            raise ValueError(f"network file not found: {value}")
+        # the network's own parser: the same errors as `kaicity network SOURCE` (all ValueErrors)
+        if parse_city_spec(value).kind == "synthetic":
+            raise ValueError(f"'{value}': write `source: synthetic` and set `n_nodes` and `city_seed`")
         return value
 
     @model_validator(mode="after")
@@ -68,6 +59,16 @@ class CitySection(Section):
     def is_synthetic(self) -> bool:
         """True for a generated city (``source: synthetic``)."""
         return self.source == "synthetic"
+
+    def spec(self) -> CitySpec:
+        """The street network this section names, as the network's :class:`~kaicity.network.spec.CitySpec`.
+
+        ``synthetic`` takes ``n_nodes`` and ``city_seed``; any other source is read by
+        :func:`~kaicity.network.spec.parse_city_spec` (a file, a place, an address or a bbox).
+        """
+        if self.is_synthetic:
+            return CitySpec.synthetic(self.n_nodes, self.city_seed)
+        return parse_city_spec(self.source)
 
     @property
     def explicit_facility_counts(self) -> dict[str, int] | None:
