@@ -156,3 +156,54 @@ def test_nearest_index_breaks_ties_like_argmin() -> None:
     q = rng.integers(0, 50, size=(3000, 2)).astype(float) + rng.choice([0.0, 0.5], size=(3000, 2))
     want = np.argmin(((q[:, None, :] - ref[None, :, :]) ** 2).sum(axis=2), axis=1)
     assert np.array_equal(nearest_index(ref, q), want)
+
+
+def test_residents_are_made_when_first_read() -> None:
+    from kaicity.agents import Resident
+    from kaicity.model import KaiCityModel
+
+    m = KaiCityModel("scenarios/ai_city.yaml", overrides={"city.n_nodes": 500, "population.residents": 400,
+                                                           "simulation.days": 1})
+    res = m.residents
+    assert len(res) == 400 and res.created == 0 and Resident not in m.agents_by_type
+    a = res[7]
+    assert res[7] is a and res[-393] is a and a.index == 7 and res.created == 1
+    assert list(m.agents_by_type[Resident]) == [a]
+    with pytest.raises(IndexError):
+        res[400]
+    m.run()
+    acted = np.union1d(m.needs.resident, m.training_resident)    # residents with a need or a training visit
+    assert 0 < res.created < 400 and res.created <= len(np.union1d(acted, [7]))
+    assert len(m.agents_by_type[Resident]) == res.created
+    assert [r.index for r in res[:3]] == [0, 1, 2] and len(list(res)) == 400 == res.created
+
+
+def test_bucket_searches_equal_heap_searches() -> None:
+    from kaicity.dispatch_kernel import DispatchSearcher
+
+    city = load_city("synthetic:n=3000,seed=5")
+    g = city.drive
+    n = g.n_nodes
+    rng = np.random.default_rng(8)
+    heap, buckets = DispatchSearcher(g, buckets=False), DispatchSearcher(g, buckets=True)
+    assert buckets._searcher is not heap._searcher
+    for _ in range(40):
+        src = int(rng.integers(n))
+        reverse = bool(rng.integers(2))
+        limit = float(rng.uniform(30, 900))
+        rows, counts = [], []
+        for s in (heap, buckets):
+            out, reached = np.full(n, np.inf), np.empty(n, dtype=np.int32)
+            counts.append(s.bounded(src, limit, reverse, out, reached))
+            rows.append(out)
+            assert np.array_equal(np.sort(reached[:counts[-1]]), np.flatnonzero(np.isfinite(out)))
+        assert counts[0] == counts[1] > 0 and np.array_equal(rows[0], rows[1])
+        targets = rng.choice(n, 60).astype(np.int32)          # repeats allowed
+        limits = rng.uniform(-10, 1200, 60)
+        limits[::7] = np.inf
+        vals = []
+        for s in (heap, buckets):
+            v = np.empty(60)
+            s.targeted(src, targets, limits, reverse, v)
+            vals.append(v)
+        assert np.array_equal(vals[0], vals[1]) and np.isfinite(vals[0]).any()
