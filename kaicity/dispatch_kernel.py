@@ -16,6 +16,7 @@ import numpy as np
 from kaicity._core import _dispatch
 from kaicity.errors import SimulationError
 from kaicity.network.graph import Graph
+from kaicity.routing._prepared import bucket_plan
 
 #: Result flags of :func:`best_insertion` and :func:`insertion_targets`.
 FLAG_TIME_OK = 1     # some vehicle can start the pickup by the latest pickup
@@ -57,13 +58,19 @@ class DispatchSearcher:
     ----------
     graph
         The drive graph (seconds).
+    buckets
+        Search on the exact bucket queue when the graph's edge costs allow it (the same
+        times as the heap, ~1.3x faster on street graphs), else on the heap.
     """
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, buckets: bool = True) -> None:
         gt = graph.transpose()
         self._fwd = (graph.indptr, graph.indices, graph.weights)
         self._rev = (gt.indptr, gt.indices, gt.weights)
         self._searcher = _dispatch.Searcher(graph.n_nodes)
+        if buckets:
+            plan = bucket_plan(graph.weights)   # the reverse graph has the same edge costs
+            self._searcher.use_buckets(plan["bucket_slots"], plan["inv_width"])
 
     def bounded(self, source: int, limit: float, reverse: bool, out: np.ndarray, reached: np.ndarray) -> int:
         """Times from (``reverse``: to) ``source`` within ``limit``, written into ``out`` (``inf`` on entry).

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import warnings
+from collections.abc import Iterator, Sequence
 from functools import lru_cache, partial
 from pathlib import Path
 
@@ -74,6 +76,49 @@ def check_seed(seed) -> int:
     return int(seed)
 
 
+class LazyResidents(Sequence):
+    """The model's :class:`Resident` agents, each made the first time something reads it.
+
+    A resident's state lives in the population arrays, and most residents of a big run
+    never act (1M never-stepped ``Resident`` objects cost ~3 s and ~0.5 GB), so
+    ``model.residents[i]`` creates agent ``i`` (registering it with Mesa) on first access
+    and returns that same object afterwards.  Consequently Mesa's ``model.agents`` and
+    ``agents_by_type[Resident]`` hold the residents that have acted (or been read) so
+    far, not the whole population; ``len(model.residents)`` is the population and
+    iterating over ``model.residents`` creates every agent.
+
+    Parameters
+    ----------
+    model
+        The model the agents belong to.
+    n
+        Number of residents.
+    """
+
+    def __init__(self, model: mesa.Model, n: int) -> None:
+        self._model = model
+        self._agents: list[Resident | None] = [None] * int(n)
+        self.created = 0
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = operator.index(index)
+        agent = self._agents[i]       # IndexError and negative indices as for a list
+        if agent is None:
+            i %= len(self._agents)
+            agent = self._agents[i] = Resident(self._model, i)
+            self.created += 1
+        return agent
+
+    def __iter__(self) -> Iterator[Resident]:
+        for i in range(len(self)):
+            yield self[i]
+
+
 class KaiCityModel(mesa.Model):
     """A smart-city or AI-city run.
 
@@ -92,6 +137,8 @@ class KaiCityModel(mesa.Model):
     ----------
     population, needs, log
         Per-agent arrays, the needs of the horizon, and what happened to each need.
+    residents : LazyResidents
+        The Resident agents, made on first use (see :class:`LazyResidents`).
     now : float
         Simulation time in seconds since the start (clock hour ``start_hour``).
     """
@@ -128,7 +175,7 @@ class KaiCityModel(mesa.Model):
         self._build_places()
         self._build_training()
         self._build_transit()
-        self.residents = [Resident(self, i) for i in range(pop.n)]
+        self.residents = LazyResidents(self, pop.n)
         self.log = NeedLog(len(self.needs) + len(self.training_time))
         self._events: list[tuple[float, int, int, int]] = []
         self._seq = 0

@@ -80,6 +80,8 @@ class Searcher:
 
     def __init__(self, n: int) -> None:
         """Allocate search arrays for graphs of ``n`` nodes."""
+    def use_buckets(self, slots: int, inv_width: float) -> None:
+        """Search on the bucket queue (``slots`` a power of two >= 64, ``inv_width`` > 0) or the heap (0)."""
     def bounded(
         self,
         indptr: npt.NDArray[np.int32],

@@ -28,8 +28,21 @@ drop-off arrivals of riders already assigned, plus the new rider's wait and exce
 time over the direct ride.
 """
 
+from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
+from kaicity._core._buckets cimport (
+    BucketQueue,
+    bq_bucket,
+    bq_clear,
+    bq_configure,
+    bq_free,
+    bq_init,
+    bq_insert,
+    bq_next_bucket,
+    bq_remove,
+    bq_take,
+)
 from kaicity._core._heap cimport IndexedHeap, heap_clear, heap_free, heap_init, heap_pop, heap_update
 from kaicity._core._types cimport INF, NO_NODE, index_t, weight_t
 
@@ -304,10 +317,14 @@ cdef class Searcher:
     """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches.
 
     ``dist`` is ``INF`` everywhere between calls (only touched nodes are reset), so a
-    search costs O(reached log reached), never O(n).
+    search costs O(reached log reached), never O(n).  After :meth:`use_buckets` the
+    searches run on the exact bucket queue of ``_buckets.pxd`` (the same times, whatever
+    the settling order within a bucket) and fall back to the heap if a time ever leaves
+    the bucket window.
     """
 
     cdef IndexedHeap heap
+    cdef BucketQueue bq
     cdef weight_t* dist
     cdef index_t* touched
     cdef index_t* slot
@@ -321,7 +338,8 @@ cdef class Searcher:
         self.dist = <weight_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(weight_t))
         self.touched = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
         self.slot = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
-        if self.dist == NULL or self.touched == NULL or self.slot == NULL or heap_init(&self.heap, n, False) != 0:
+        if (self.dist == NULL or self.touched == NULL or self.slot == NULL or heap_init(&self.heap, n, False) != 0
+                or bq_init(&self.bq, n) != 0):
             raise MemoryError("kaicity dispatch: cannot allocate search arrays")
         for i in range(n):
             self.dist[i] = INF
@@ -332,6 +350,15 @@ cdef class Searcher:
         free(self.touched)
         free(self.slot)
         heap_free(&self.heap)
+        bq_free(&self.bq)
+
+    def use_buckets(self, int64_t slots, weight_t inv_width):
+        """Search on the bucket queue (``slots`` a power of two >= 64, ``inv_width`` = 1 / bucket
+        width below the shortest edge; see ``kaicity.routing._bucket_plan``), or on the heap (0)."""
+        if inv_width > 0.0 and (slots < 64 or (slots & (slots - 1)) != 0):
+            raise ValueError(f"bucket slots must be a power of two >= 64, got {slots}")
+        if bq_configure(&self.bq, slots, inv_width) != 0:
+            raise MemoryError(f"kaicity dispatch: cannot allocate {slots} search buckets")
 
     cdef void _reset(self) noexcept nogil:
         cdef Py_ssize_t k
@@ -339,6 +366,57 @@ cdef class Searcher:
             self.dist[self.touched[k]] = INF
         self.n_touched = 0
         heap_clear(&self.heap)
+        bq_clear(&self.bq)
+
+    cdef int _relax_bq(self, const index_t* indptr, const index_t* indices, const weight_t* weights, index_t u,
+                       weight_t d, weight_t bound, int64_t cur) noexcept nogil:
+        """Relax ``u``'s edges (settled at ``d`` from bucket ``cur``) up to ``bound``; -1 off the window."""
+        cdef weight_t nd, dw
+        cdef index_t w, e
+        cdef int64_t b
+        for e in range(indptr[u], indptr[u + 1]):
+            nd = d + weights[e]
+            w = indices[e]
+            dw = self.dist[w]
+            if nd < dw and nd <= bound:
+                b = bq_bucket(&self.bq, nd)
+                if b <= cur or b - cur >= self.bq.B:
+                    return -1
+                if dw == INF:
+                    self.touched[self.n_touched] = w
+                    self.n_touched += 1
+                else:
+                    bq_remove(&self.bq, w, bq_bucket(&self.bq, dw))
+                self.dist[w] = nd
+                bq_insert(&self.bq, w, b)
+        return 0
+
+    cdef Py_ssize_t _bounded_bq(self, const index_t* indptr, const index_t* indices, const weight_t* weights,
+                                index_t source, weight_t limit, weight_t[::1] out,
+                                index_t[::1] reached) noexcept nogil:
+        """The bucket version of :meth:`bounded`; -1 when a time left the window (nothing kept)."""
+        cdef index_t u, x
+        cdef Py_ssize_t count = 0
+        cdef int64_t cur = 0
+        self.dist[source] = 0.0
+        self.touched[self.n_touched] = source
+        self.n_touched += 1
+        bq_insert(&self.bq, source, 0)
+        while self.bq.size > 0:
+            cur = bq_next_bucket(&self.bq, cur)
+            u = bq_take(&self.bq, cur)
+            while u != NO_NODE:
+                x = self.bq.next[u]
+                self.bq.size -= 1
+                out[u] = self.dist[u]
+                reached[count] = u
+                count += 1
+                if self._relax_bq(indptr, indices, weights, u, self.dist[u], limit, cur) < 0:
+                    for x in range(count):
+                        out[reached[x]] = INF
+                    return -1
+                u = x
+        return count
 
     def bounded(self, const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
                 index_t source, weight_t limit, weight_t[::1] out, index_t[::1] reached):
@@ -349,7 +427,14 @@ cdef class Searcher:
         """
         cdef weight_t d, nd
         cdef index_t u, w, e
-        cdef Py_ssize_t count = 0
+        cdef Py_ssize_t count = -1
+        with nogil:
+            if self.bq.inv_width > 0.0:
+                count = self._bounded_bq(&indptr[0], &indices[0], &weights[0], source, limit, out, reached)
+                self._reset()
+        if count >= 0:
+            return count
+        count = 0
         with nogil:
             self.dist[source] = 0.0
             self.touched[self.n_touched] = source
@@ -381,10 +466,7 @@ cdef class Searcher:
         its time in every entry when it is within the largest of its limits.  Returns the
         number of nodes settled.
         """
-        cdef Py_ssize_t k, nt = targets.shape[0], settled = 0
-        cdef weight_t d, nd, reach = -INF
-        cdef index_t u, w, e, s
-        cdef Py_ssize_t left = 0
+        cdef Py_ssize_t nt = targets.shape[0], settled = -1
         cdef weight_t* lim = <weight_t*> malloc(<size_t> (nt if nt > 0 else 1) * sizeof(weight_t))
         cdef unsigned char* done = <unsigned char*> malloc(<size_t> (nt if nt > 0 else 1))
         if lim == NULL or done == NULL:
@@ -392,45 +474,74 @@ cdef class Searcher:
             free(done)
             raise MemoryError("kaicity dispatch: cannot allocate target arrays")
         with nogil:
-            for k in range(nt):
-                out[k] = INF
-                done[k] = 1
-                lim[k] = -INF
-            for k in range(nt):
-                s = self.slot[targets[k]]
-                if s == NO_NODE:
-                    s = <index_t> k
-                    self.slot[targets[k]] = s
-                if limits[k] > lim[s]:
-                    lim[s] = limits[k]
-            for k in range(nt):
-                if self.slot[targets[k]] == <index_t> k and lim[k] >= 0:
-                    done[k] = 0
-                    left += 1
-            for k in range(nt):
-                if not done[k] and lim[k] > reach:
-                    reach = lim[k]
-            if left > 0:
-                self.dist[source] = 0.0
-                self.touched[self.n_touched] = source
-                self.n_touched += 1
+            if self.bq.inv_width > 0.0:
+                settled = self._targeted_run(&indptr[0], &indices[0], &weights[0], source, targets, limits, out,
+                                             lim, done, True)
+            if settled < 0:
+                settled = self._targeted_run(&indptr[0], &indices[0], &weights[0], source, targets, limits, out,
+                                             lim, done, False)
+        free(lim)
+        free(done)
+        return settled
+
+    cdef Py_ssize_t _targeted_run(self, const index_t* indptr, const index_t* indices, const weight_t* weights,
+                                  index_t source, const index_t[::1] targets, const weight_t[::1] limits,
+                                  weight_t[::1] out, weight_t* lim, unsigned char* done,
+                                  bint buckets) noexcept nogil:
+        """One attempt of :meth:`targeted` on the bucket queue or the heap; -1 when the buckets fail."""
+        cdef Py_ssize_t k, nt = targets.shape[0], settled = 0, left = 0
+        cdef weight_t d, nd, reach = -INF
+        cdef index_t u, w, e, s, x
+        cdef int64_t cur = 0
+        cdef bint failed = False
+        for k in range(nt):
+            out[k] = INF
+            done[k] = 1
+            lim[k] = -INF
+        for k in range(nt):
+            s = self.slot[targets[k]]
+            if s == NO_NODE:
+                s = <index_t> k
+                self.slot[targets[k]] = s
+            if limits[k] > lim[s]:
+                lim[s] = limits[k]
+        for k in range(nt):
+            if self.slot[targets[k]] == <index_t> k and lim[k] >= 0:
+                done[k] = 0
+                left += 1
+        for k in range(nt):
+            if not done[k] and lim[k] > reach:
+                reach = lim[k]
+        if left > 0:
+            self.dist[source] = 0.0
+            self.touched[self.n_touched] = source
+            self.n_touched += 1
+            if buckets:
+                bq_insert(&self.bq, source, 0)
+            else:
                 heap_update(&self.heap, source, 0.0)
+        if buckets:
+            while left > 0 and self.bq.size > 0 and not failed:
+                cur = bq_next_bucket(&self.bq, cur)
+                u = bq_take(&self.bq, cur)
+                while u != NO_NODE:
+                    x = self.bq.next[u]
+                    self.bq.size -= 1
+                    d = self.dist[u]
+                    if d <= reach and left > 0:   # beyond every target left: not needed
+                        settled += 1
+                        reach = _settle_target(self.slot[u], d, out, lim, done, &left, reach, nt)
+                        if self._relax_bq(indptr, indices, weights, u, d, reach, cur) < 0:
+                            failed = True
+                            break
+                    u = x
+        else:
             while left > 0 and self.heap.size > 0:
                 u = heap_pop(&self.heap, &d)
                 if d > reach:
                     break
                 settled += 1
-                s = self.slot[u]
-                if s != NO_NODE and not done[s]:
-                    done[s] = 1
-                    left -= 1
-                    if d <= lim[s]:
-                        out[s] = d   # provisional: entry s holds the node's time until the end
-                    if lim[s] >= reach:   # the farthest target left: shrink the radius
-                        reach = -INF
-                        for k in range(nt):
-                            if not done[k] and lim[k] > reach:
-                                reach = lim[k]
+                reach = _settle_target(self.slot[u], d, out, lim, done, &left, reach, nt)
                 for e in range(indptr[u], indptr[u + 1]):
                     nd = d + weights[e]
                     w = indices[e]
@@ -440,15 +551,32 @@ cdef class Searcher:
                             self.n_touched += 1
                         self.dist[w] = nd
                         heap_update(&self.heap, w, nd)
-            # every entry of a node gets its time (found within the node's largest limit)
+        if not failed:   # every entry of a node gets its time (found within the node's largest limit)
             for k in range(nt):
                 out[k] = out[self.slot[targets[k]]]
-            for k in range(nt):
-                self.slot[targets[k]] = NO_NODE
-            self._reset()
-        free(lim)
-        free(done)
-        return settled
+        for k in range(nt):
+            self.slot[targets[k]] = NO_NODE
+        self._reset()
+        return -1 if failed else settled
+
+
+cdef inline weight_t _settle_target(index_t s, weight_t d, weight_t[::1] out, const weight_t* lim,
+                                    unsigned char* done, Py_ssize_t* left, weight_t reach,
+                                    Py_ssize_t nt) noexcept nogil:
+    """Node of target slot ``s`` (NO_NODE: not a target) settled at ``d``; returns the new reach."""
+    cdef Py_ssize_t k
+    if s == NO_NODE or done[s]:
+        return reach
+    done[s] = 1
+    left[0] -= 1
+    if d <= lim[s]:
+        out[s] = d   # provisional: entry s holds the node's time until the end
+    if lim[s] >= reach:   # the farthest target left: shrink the radius
+        reach = -INF
+        for k in range(nt):
+            if not done[k] and lim[k] > reach:
+                reach = lim[k]
+    return reach
 
 
 def path_down(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,

@@ -9,6 +9,7 @@ stay where they are.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,8 +56,7 @@ class Rebalancer:
         self.window_s = float(cfg.window_min) * 60.0
         self.cell_m = float(cfg.cell_m)
         self._build_cells(served_drive)
-        self._dem_t: list[float] = []
-        self._dem_cell: list[int] = []
+        self.demand = DemandHistory(self.n_cells, self.window_s)
         self._pick_count = np.zeros(graph.n_nodes, dtype=np.int64)
         self._next = 0.0
 
@@ -81,8 +81,7 @@ class Rebalancer:
         """A request asked for a pickup at drive node ``pickup`` at ``time``."""
         cell = int(self.node_cell[pickup])
         if cell >= 0:
-            self._dem_t.append(time)
-            self._dem_cell.append(cell)
+            self.demand.add(time, cell)
         self._pick_count[pickup] += 1
 
     def forecast(self, now: float) -> np.ndarray:
@@ -91,18 +90,7 @@ class Rebalancer:
         The count of the last window (moving average) blended half-and-half with the mean
         count of the same upcoming window on previous days, when there are any.
         """
-        W = self.window_s
-        t = np.asarray(self._dem_t)
-        c = np.asarray(self._dem_cell, dtype=np.int64)
-        recent = np.bincount(c[(t >= now - W) & (t < now)], minlength=self.n_cells).astype(float)
-        days = int(now // DAY_S)
-        if days == 0:
-            return recent
-        hist = np.zeros(self.n_cells)
-        for k in range(1, days + 1):
-            a = now - k * DAY_S
-            hist += np.bincount(c[(t >= a) & (t < a + W)], minlength=self.n_cells)
-        return 0.5 * recent + 0.5 * hist / days
+        return self.demand.forecast(now)
 
     def cell_node(self, cell: int) -> int:
         """Where a vehicle waits in ``cell``: its most requested pickup node, else its centre node."""
@@ -175,8 +163,15 @@ class Rebalancer:
                 log.rebalancing_moves += 1
 
     def _costs(self, origins: np.ndarray, slot_nodes: np.ndarray, travel: TravelTimes) -> np.ndarray:
-        """Drive times from each origin to each slot node (1e12 beyond the forecast window)."""
+        """Drive times from each origin to each slot node (1e12 beyond the forecast window).
+
+        Cached rows are reused; the rest is one search per distinct slot node (reverse) or
+        per distinct vehicle position, whichever side has fewer entries (the same searches
+        and times as one search per entry), on as many threads as pay
+        (:func:`kaicity.routing.time_matrix` with ``threads=None``).
+        """
         cost = np.empty((len(origins), len(slot_nodes)))
+        reverse = True
         todo = []
         for c, node in enumerate(slot_nodes.tolist()):
             row = travel.rows.get((node, True))
@@ -184,11 +179,122 @@ class Rebalancer:
                 cost[:, c] = row[origins]
             else:
                 todo.append(c)
-        if todo:   # one search per slot (reverse) or per vehicle, whichever is fewer
-            limit = self.window_s
-            if len(todo) <= len(origins):
-                cost[:, todo] = routing.time_matrix(self.graph.transpose(), slot_nodes[todo], origins, limit=limit,
-                                                    threads=1).T
-            else:
-                cost[:, todo] = routing.time_matrix(self.graph, origins, slot_nodes[todo], limit=limit, threads=1)
+        if todo:
+            reverse = len(todo) <= len(origins)
+            if reverse:   # one reverse search per distinct slot node
+                nodes, inv = np.unique(slot_nodes[todo], return_inverse=True)
+                times = routing.time_matrix(self.graph.transpose(), nodes, np.unique(origins),
+                                            limit=self.window_s, threads=None)
+                cost[:, todo] = times[inv][:, np.searchsorted(np.unique(origins), origins)].T
+            else:         # one forward search per distinct vehicle position (cached rows first)
+                cost[:, todo] = self._forward(origins, slot_nodes[todo], travel)
         return np.where(np.isfinite(cost), cost, 1e12)
+
+    def _forward(self, origins: np.ndarray, targets: np.ndarray, travel: TravelTimes) -> np.ndarray:
+        """Times from each origin to each target: cached forward rows, else searches."""
+        nodes, inv = np.unique(origins, return_inverse=True)
+        uniq_t, tinv = np.unique(targets, return_inverse=True)
+        times = np.empty((len(nodes), len(uniq_t)))
+        todo = []
+        for r, node in enumerate(nodes.tolist()):
+            row = travel.rows.get((node, False))
+            if row is not None:
+                times[r] = np.where(row[uniq_t] <= self.window_s, row[uniq_t], np.inf)
+            else:
+                todo.append(r)
+        if todo:
+            times[todo] = routing.time_matrix(self.graph, nodes[todo], uniq_t, limit=self.window_s, threads=None)
+        return times[inv][:, tinv]
+
+
+class DemandHistory:
+    """Requests per rebalancing cell over time, with the forecast kept as running aggregates.
+
+    :meth:`forecast` equals, value for value, the count of the last window plus the mean
+    count of the same upcoming window on each previous day, computed from scratch.  Times
+    are kept sorted (re-sorted lazily after an out-of-order record) so a window's count is
+    two binary searches and a ``bincount`` of the requests in it.  For integer-valued
+    times (whole seconds, as the model's ticks are) the previous days' sum is kept per
+    time of day and extended by the days completed since its last use, so a forecast
+    costs O(requests in the windows it adds), not O(history).
+
+    Parameters
+    ----------
+    n_cells
+        Number of cells.
+    window_s
+        Forecast window (s).
+    """
+
+    def __init__(self, n_cells: int, window_s: float) -> None:
+        self.n_cells = int(n_cells)
+        self.window_s = float(window_s)
+        self._t = np.empty(1024)
+        self._c = np.empty(1024, dtype=np.int64)
+        self._n = 0
+        self._sorted = True
+        # time of day -> (previous days summed, their counts per cell); valid while no record lands before _horizon
+        self._memo: dict[float, tuple[int, np.ndarray]] = {}
+        self._horizon = -math.inf
+
+    def __len__(self) -> int:
+        return self._n
+
+    def add(self, time: float, cell: int) -> None:
+        """Record a request in ``cell`` at ``time``."""
+        n = self._n
+        if n == len(self._t):
+            self._t = np.concatenate([self._t, np.empty(n)])
+            self._c = np.concatenate([self._c, np.empty(n, dtype=np.int64)])
+        if n and time < self._t[n - 1]:
+            self._sorted = False
+        if time < self._horizon:    # lands in a window already summed: start the sums again
+            self._memo.clear()
+            self._horizon = -math.inf
+        self._t[n] = time
+        self._c[n] = cell
+        self._n = n + 1
+
+    def count(self, start: float, end: float) -> np.ndarray:
+        """Requests per cell with ``start <= time < end`` (int64)."""
+        if not self._sorted:
+            order = np.argsort(self._t[:self._n], kind="stable")
+            self._t[:self._n] = self._t[order]
+            self._c[:self._n] = self._c[order]
+            self._sorted = True
+        t = self._t[:self._n]
+        lo, hi = np.searchsorted(t, [start, end], side="left")
+        return np.bincount(self._c[lo:max(lo, hi)], minlength=self.n_cells)
+
+    def forecast(self, now: float) -> np.ndarray:
+        """Expected requests per cell in the ``window_s`` after ``now`` (see the class docstring)."""
+        W = self.window_s
+        recent = self.count(now - W, now).astype(float)
+        days = int(now // DAY_S)
+        if days == 0:
+            return recent
+        return 0.5 * recent + 0.5 * self._history(now, days) / days
+
+    def _history(self, now: float, days: int) -> np.ndarray:
+        """Sum over ``k = 1..days`` of the counts in ``[now - k * DAY_S, now - k * DAY_S + window_s)``."""
+        W = self.window_s
+        exact = float(now).is_integer() and float(W).is_integer() and abs(now) + W < 2.0**52
+        if not exact:
+            hist = np.zeros(self.n_cells)
+            for k in range(1, days + 1):
+                a = now - k * DAY_S
+                hist += self.count(a, a + W)
+            return hist
+        phase = now - days * DAY_S        # exact: whole seconds
+        done, sums = self._memo.get(phase, (0, None))
+        if sums is None or done > days:
+            done, sums = 0, np.zeros(self.n_cells, dtype=np.int64)
+        else:
+            sums = sums.copy()
+        for j in range(done, days):       # day j's window starts at j * DAY_S + phase = now - (days - j) * DAY_S
+            a = now - (days - j) * DAY_S
+            sums += self.count(a, a + W)
+            self._horizon = max(self._horizon, a + W)
+        if done <= days:
+            self._memo[phase] = (days, sums)
+        return sums.astype(float)

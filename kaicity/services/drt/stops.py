@@ -254,21 +254,60 @@ def demand_centres(graph: Graph, nodes: np.ndarray, weights_xy: tuple[np.ndarray
         centres[c] = pts[i]
         d2 = np.minimum(d2, ((pts - centres[c]) ** 2).sum(axis=1))
     for _ in range(iterations):
-        lab = np.argmin(((pts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1) if k * len(pts) <= 5e7 \
-            else _labels_chunked(pts, centres)
-        for c in range(k):
-            m = lab == c
-            if m.any():
-                centres[c] = pts[m].mean(axis=0)
-    out = np.empty(k, dtype=np.int32)
-    for c in range(k):
-        out[c] = nodes[int(np.argmin((nx - centres[c, 0]) ** 2 + (ny - centres[c, 1]) ** 2))]
-    return out
+        lab = nearest_index(centres, pts)
+        counts = np.bincount(lab, minlength=k)
+        order = np.argsort(lab, kind="stable")
+        grouped = pts[order]                  # each cluster's points, in their original order
+        ends = np.cumsum(counts)
+        for c in np.flatnonzero(counts).tolist():
+            centres[c] = grouped[ends[c] - counts[c]:ends[c]].mean(axis=0)
+    cand = np.column_stack([nx, ny])
+    return nodes[nearest_index(cand, centres)].astype(np.int32)
 
 
-def _labels_chunked(pts: np.ndarray, centres: np.ndarray, chunk: int = 20000) -> np.ndarray:
-    out = np.empty(len(pts), dtype=np.int64)
-    for s in range(0, len(pts), chunk):
-        p = pts[s:s + chunk]
-        out[s:s + chunk] = np.argmin(((p[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+def nearest_index(ref: np.ndarray, queries: np.ndarray, candidates: int = 4) -> np.ndarray:
+    """Index of the point of ``ref`` nearest to each query (first index on ties).
+
+    The same answer as ``argmin`` over every pair of ``(rx - qx)**2 + (ry - qy)**2``, in
+    O((n + m) log n) instead of O(n m): a k-d tree (:class:`scipy.spatial.cKDTree`)
+    proposes the ``candidates`` nearest points, their squared distances are computed by
+    that formula, and queries whose candidates do not clearly settle it (a tie within
+    rounding with the farthest candidate) are computed densely.
+
+    Parameters
+    ----------
+    ref, queries
+        Points, shape ``(n, 2)`` and ``(m, 2)``.
+
+    Returns
+    -------
+    ndarray of int64, shape (m,)
+    """
+    from scipy.spatial import cKDTree
+
+    ref = np.asarray(ref, dtype=float)
+    queries = np.asarray(queries, dtype=float)
+    n, m = len(ref), len(queries)
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n * m <= 4096 or n <= candidates:
+        return _nearest_dense(ref, queries)
+    k = candidates
+    kd_d, cand = cKDTree(ref).query(queries, k=k)
+    d2 = (ref[cand, 0] - queries[:, None, 0]) ** 2 + (ref[cand, 1] - queries[:, None, 1]) ** 2
+    best = d2.min(axis=1)
+    # lowest index among the candidates at the minimum (argmin's tie rule)
+    out = np.where(d2 == best[:, None], cand, np.iinfo(np.int64).max).min(axis=1)
+    unsure = kd_d[:, -1] ** 2 <= best * (1.0 + 1e-9) + 1e-9
+    if unsure.any():
+        out[unsure] = _nearest_dense(ref, queries[unsure])
+    return out.astype(np.int64)
+
+
+def _nearest_dense(ref: np.ndarray, queries: np.ndarray, chunk: int = 2048) -> np.ndarray:
+    out = np.empty(len(queries), dtype=np.int64)
+    for s in range(0, len(queries), chunk):
+        q = queries[s:s + chunk]
+        out[s:s + chunk] = np.argmin((ref[None, :, 0] - q[:, None, 0]) ** 2 + (ref[None, :, 1] - q[:, None, 1]) ** 2,
+                                     axis=1)
     return out
