@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from kaicity.categories import CATEGORIES, GROUP_CODE, GROUPS, ZONES
-from kaicity.services.channel import able_probability
+from kaicity.services.channel import Channel, able_probability
 from kaicity.services.population import by_key
 from kaicity.services.records import CHANNEL_NAMES, DELIVERIES, MODE_NAMES, Outcome
 
@@ -156,6 +156,14 @@ def access_block(model) -> dict:
 
 
 # --------------------------------------------------------------- summary
+def able_alone(model, literacy: np.ndarray) -> np.ndarray:
+    """Which residents could use the AI channel alone at ``literacy`` (their personal thresholds)."""
+    ai = model.scenario.ai_services
+    p = 1.0 / (1.0 + np.exp(np.clip(-float(ai.ability_slope) * (literacy - float(ai.literacy_required)),
+                                    -700, 700)))
+    return model.traits.u_able < p
+
+
 def _ratio(a, b) -> float | None:
     if a is None or b is None or b == 0:
         return None
@@ -181,7 +189,6 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
         transit["drt"] = model.drt.kpis()
 
     eld = pop.elderly
-    req = float(sc.ai_services.literacy_required)
     ai = {
         "enabled": bool(sc.ai_services.enabled),
         "uses": int(model.ai_uses.sum()) * scale,
@@ -189,12 +196,14 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
         "share_of_needs": _num(model.ai_uses.sum() / max(len(df), 1)),
         "energy_kwh": model.ai_energy_wh / 1000.0 * scale,
         "online_uses": int(model.online_uses.sum()) * scale,
+        "failed_sessions": int(model.remote[Channel.AI_REMOTE].failures.sum()) * scale,
+        "online_failed_sessions": int(model.remote[Channel.ONLINE].failures.sum()) * scale,
     }
     inclusion = {
         "elderly_literacy_start": _num(pop.literacy0[eld].mean()) if eld.any() else None,
         "elderly_literacy_end": _num(pop.literacy[eld].mean()) if eld.any() else None,
-        "elderly_able_ai_start": _num((pop.literacy0[eld] >= req).mean()) if eld.any() else None,
-        "elderly_able_ai_end": _num((pop.literacy[eld] >= req).mean()) if eld.any() else None,
+        "elderly_able_ai_start": _num(able_alone(model, pop.literacy0)[eld].mean()) if eld.any() else None,
+        "elderly_able_ai_end": _num(able_alone(model, pop.literacy)[eld].mean()) if eld.any() else None,
         "support_centre_sessions": int(sum(c.sessions for c in model.support_centres)) * scale,
         "training_visits": {g: int(model.training_visits[i]) * scale for i, g in enumerate(GROUPS)},
     }
@@ -255,7 +264,6 @@ def timeseries_reporters(model) -> dict:
 
     eld = GROUP_CODE["elderly"]
     others = [i for i in range(len(GROUPS)) if i != eld]
-    req = float(model.scenario.ai_services.literacy_required)
     elderly_mask = model.population.elderly
     reporters = {
         "time_h": lambda m: m.now / 3600.0,
@@ -271,7 +279,7 @@ def timeseries_reporters(model) -> dict:
                                           if m.met_by_delivery[:, others].sum() else np.nan),
         "literacy_elderly_mean": lambda m: float(m.population.literacy[elderly_mask].mean())
         if elderly_mask.any() else np.nan,
-        "able_ai_elderly_share": lambda m: float((m.population.literacy[elderly_mask] >= req).mean())
+        "able_ai_elderly_share": lambda m: float(able_alone(m, m.population.literacy)[elderly_mask].mean())
         if elderly_mask.any() else np.nan,
         "away_from_home": lambda m: int((m.population.busy_until > m.now).sum()),
         "ai_energy_kwh": lambda m: m.ai_energy_wh / 1000.0,

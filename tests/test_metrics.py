@@ -57,7 +57,7 @@ def fake_model(scenario, scale: float = 1.0, walk_m: np.ndarray | None = None) -
     res = np.array([r for r, *_ in NEEDS], dtype=np.int32)
     needs = Needs(time=np.array([t for _, _, t, _ in NEEDS]), resident=res,
                   category=np.array([c for _, c, *_ in NEEDS], dtype=np.int8),
-                  u_serve=np.zeros(len(NEEDS)), u_able=np.zeros(len(NEEDS)))
+                  u_serve=np.zeros(len(NEEDS)))
     log = NeedLog(len(NEEDS))
     for i, (_, _, t, what) in enumerate(NEEDS):
         if what[0] == "met":
