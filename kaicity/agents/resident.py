@@ -25,11 +25,16 @@ _EX_AI, _EX_ONLINE, _EX_CENTRE = 1, 2, 4
 
 @dataclass(frozen=True)
 class TripPlan:
-    """Where a trip would go from ``origin`` and how (``choice.mode`` is NONE when out of reach)."""
+    """Where a trip would go from ``origin`` and how (``choice.mode`` is NONE when out of reach).
+
+    ``quoted`` is False for a plan made without asking transit services (then ``request`` is
+    set when transit would be considered, and the trip is quoted and booked only when tried).
+    """
 
     info: AccessInfo
     choice: ModeChoice
     request: TripRequest | None
+    quoted: bool = True
 
     @property
     def place(self) -> int:
@@ -134,17 +139,21 @@ class Resident(mesa.Agent):
                                           svc.success(cat)))
         if (m.has_support_centres and not excluded & (_EX_AI | _EX_CENTRE)
                 and self._remote_open(need, Channel.AI_REMOTE, cat, alone=False)):
-            plans[Channel.SUPPORT_CENTRE] = plan = self.plan_trip(need, m.centre_access, now, origin)
+            plans[Channel.SUPPORT_CENTRE] = plan = self.plan_trip(need, m.centre_access, now, origin, quote=False)
             options.append(Option(Channel.SUPPORT_CENTRE, self._expected_visit_s(plan, now),
                                   m.remote[Channel.AI_REMOTE].success(cat)))
-        plans[Channel.FACILITY] = plan = self.plan_trip(need, m.facility_access[cat], now, origin)
+        plans[Channel.FACILITY] = plan = self.plan_trip(need, m.facility_access[cat], now, origin, quote=False)
         options.append(Option(Channel.FACILITY, self._expected_visit_s(plan, now), 1.0))
         reason = plan.choice.reason or "no_facility"
         for option in rank_channels(options):
             if option.channel in (Channel.AI_REMOTE, Channel.ONLINE):
                 self.use_remote_service(need, option.channel, now)
                 return True
-            failure = self.go(need, plans[option.channel], option.channel, now)
+            plan = plans[option.channel]
+            if not plan.quoted:  # transit is asked only for the trip actually tried
+                access = m.centre_access if option.channel is Channel.SUPPORT_CENTRE else m.facility_access[cat]
+                plan = self.plan_trip(need, access, now, origin)
+            failure = self.go(need, plan, option.channel, now)
             if failure is None:
                 return True
             if option.channel is Channel.FACILITY:
@@ -171,11 +180,20 @@ class Resident(mesa.Agent):
         return not alone or svc.able(cat, self.literacy, float(m.traits.u_able[self.index]))
 
     def _expected_visit_s(self, plan: TripPlan, now: float) -> float:
-        """Expected time until a visit resolves the need: travel, wait for opening, service."""
-        if plan.choice.mode is Mode.NONE or plan.place < 0:
+        """Expected time until a visit resolves the need: travel, wait for opening, service.
+
+        A trip that would need public transport (not yet quoted) is estimated at the drive time
+        to the place (with the car-access allowance), or the long walk when it fits and is shorter.
+        """
+        travel = plan.choice.travel_s if plan.choice.mode is not Mode.NONE else math.inf
+        place = plan.place
+        if not plan.quoted and plan.request is not None and self.model.transit_services:
+            if plan.info.car_s < travel:
+                travel, place = plan.info.car_s, plan.info.car_place
+        if not math.isfinite(travel) or place < 0:
             return math.inf
-        queue = self.model.places[plan.place].queue
-        arrive = now + plan.choice.travel_s
+        queue = self.model.places[place].queue
+        arrive = now + travel
         start = next_open_time(arrive, queue.open_hour, queue.close_hour, queue.start_hour)
         return start - now + queue.service_s
 
@@ -197,9 +215,11 @@ class Resident(mesa.Agent):
         else:
             m.escalate(need, _EX_AI if channel is Channel.AI_REMOTE else _EX_ONLINE, end)
 
-    def plan_trip(self, trip: int, access, now: float, origin: int | None = None) -> TripPlan:
-        """The mode the resident would take from ``origin`` (default home) to the place ``access`` leads to
-        (transit is quoted, not booked)."""
+    def plan_trip(self, trip: int, access, now: float, origin: int | None = None, quote: bool = True) -> TripPlan:
+        """The mode the resident would take from ``origin`` (default home) to the place ``access`` leads to.
+
+        Transit is quoted (not booked) when ``quote``; otherwise the plan is made without transit
+        (``quoted`` False) so that choosing a channel asks no transit service for offers."""
         m = self.model
         origin = self.home if origin is None else int(origin)
         info = access.lookup(origin)
@@ -212,9 +232,10 @@ class Resident(mesa.Agent):
         if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
             request = TripRequest(trip, self.index, origin, info.walk_node, now, self.walking_speed,
                                   self.walking_speed * p.walk_tolerance_s[self.index])
-            quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
+            if quote:
+                quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
         choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
-        return TripPlan(info, choice, request)
+        return TripPlan(info, choice, request, quoted=quote or request is None)
 
     def go(self, trip: int, plan: TripPlan, channel: Channel, now: float) -> str | None:
         """Set off as planned; returns None, or why not (no mode fits, transit rejected the booking)."""
