@@ -31,7 +31,7 @@ from kaicity.network.spec import CitySpec
 from kaicity.scenario import Scenario, load_scenario
 from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
-from kaicity.services.channel import Channel, RemoteChannel
+from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
 from kaicity.services.learning import decay
 from kaicity.services.mode import Mode
@@ -41,9 +41,12 @@ from kaicity.services.population import by_key, synthesize_population
 from kaicity.services.queues import servers_for_capacity
 from kaicity.services.random_streams import stream
 from kaicity.services.records import DELIVERIES, MODE_NAMES, NeedLog
+from kaicity.services.remote import RemoteService, draw_traits, resolution_draws
 from kaicity.services.transit import TransitService
 
 _NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
+#: Bits of :attr:`KaiCityModel.excluded`: channels a need has already failed on.
+EXCLUDE_AI, EXCLUDE_ONLINE, EXCLUDE_CENTRE = 1, 2, 4
 
 
 @lru_cache(maxsize=8)
@@ -219,16 +222,19 @@ class KaiCityModel(mesa.Model):
                           f"(one per walk node; the city has {self.city.walk.n_nodes:,})")
 
     def _build_channels(self) -> None:
+        """The two remote channels (same rules, their own parameters) and the residents' traits."""
         sc = self.scenario
-        slope = float(sc.ai_services.ability_slope)
-        self.ai_channels = [
-            RemoteChannel(bool(sc.ai_services.enabled), float(by_key(sc.ai_services.share, c)),
-                          float(sc.ai_services.literacy_required), slope) for c in CATEGORIES]
-        self.online_channels = [
-            RemoteChannel(bool(sc.online_services.enabled), float(by_key(sc.online_services.share, c)),
-                          float(sc.online_services.literacy_required), slope) for c in CATEGORIES]
-        self.ai_wait_s = [float(by_key(sc.ai_services.wait_min, c)) * 60.0 for c in CATEGORIES]
-        self.online_wait_s = float(sc.online_services.wait_min) * 60.0
+        self.remote = {
+            Channel.AI_REMOTE: RemoteService(Channel.AI_REMOTE, sc.ai_services, self.horizon_s, self.start_hour,
+                                             self.run_seed),
+            Channel.ONLINE: RemoteService(Channel.ONLINE, sc.online_services, self.horizon_s, self.start_hour,
+                                          self.run_seed),
+        }
+        self.traits = draw_traits(self.population.n, self.run_seed)
+        self.u_resolve = resolution_draws(len(self.needs), self.run_seed)
+        self.excluded = np.zeros(len(self.needs), dtype=np.uint8)
+        #: needs whose visitor a closed or full support centre turned away (they went on)
+        self.centre_turned_away: list[int] = []
         self.ai_uses = np.zeros(len(CATEGORIES), dtype=np.int64)
         self.online_uses = np.zeros(len(CATEGORIES), dtype=np.int64)
 
@@ -387,22 +393,45 @@ class KaiCityModel(mesa.Model):
         if not self.is_training(trip):
             self.forgone_by_group[self.population.group[self.owner(trip)]] += 1
 
-    def resolve_remotely(self, need: int, channel: Channel, now: float) -> None:
-        """Serve ``need`` by the AI or online channel from home."""
+    def resolve_remotely(self, need: int, channel: Channel, now: float, end: float) -> None:
+        """``need`` is resolved by the AI or online channel from home, the session ending at ``end``."""
         cat = int(self.needs.category[need])
-        if channel is Channel.AI_REMOTE:
-            wait = self.ai_wait_s[cat]
-            self.ai_uses[cat] += 1
-            self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
-        else:
-            wait = self.online_wait_s
-            self.online_uses[cat] += 1
+        (self.ai_uses if channel is Channel.AI_REMOTE else self.online_uses)[cat] += 1
+        wait = end - now
         self.log.plan(need, channel, Mode.NONE, -1, now)
-        self.log.met(need, now, now + wait, now + wait)
+        self.log.met(need, now, end, end)
         self.log.travel_s[need] = 0.0
         self.log.wait_s[need] = wait
-        self._count_met(need, channel.value, wait)
+        self._count_met(need, channel.value, end - self.needs.time[need])
+
+    def remote_session(self, need: int, channel: Channel, now: float) -> tuple[bool, float]:
+        """Run a remote session for ``need`` (AI or online, from home) starting at the channel's next
+        opening; returns whether it resolved the need and when it ended."""
+        svc = self.remote[channel]
+        cat = int(self.needs.category[need])
+        start = svc.next_start(now)
+        end = start + svc.session_s(cat)
+        if channel is Channel.AI_REMOTE:
+            self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
         self._used_today[self.owner(need)] = True
+        return svc.works(cat, start, float(self.u_resolve[need])), end
+
+    def escalate(self, need: int, exclude: int, time: float) -> None:
+        """``need`` failed on a channel: exclude it and let the resident choose again at ``time`` (from home)."""
+        self.excluded[need] |= exclude
+        self._push(time, _NEED, need)
+
+    def come_home(self, resident: Resident, time: float) -> None:
+        """``resident`` is home again at ``time`` (deferred needs are then handled)."""
+        resident.busy_until = time
+        self._push(time, _FREE, resident.index)
+
+    def restart_trip(self, trip: int) -> None:
+        """Clear the times of a failed attempt of ``trip`` before the resident tries another place."""
+        self._trip_travel[trip] = np.nan
+        for arr in (self.log.travel_s, self.log.wait_s, self.log.in_vehicle_s, self.log.walk_s,
+                    self.log.t_arrive, self.log.t_start, self.log.t_end):
+            arr[trip] = np.nan
 
     def _count_met(self, need: int, delivery: str, tts: float) -> None:
         g = self.population.group[self.owner(need)]
@@ -418,6 +447,15 @@ class KaiCityModel(mesa.Model):
             travel = time - self.log.t_depart[trip]
             self._trip_travel[trip] = travel
         admitted = place.admit(time, self.max_queue_s)
+        centre_need = isinstance(place, AISupportCentre) and not self.is_training(trip)
+        if admitted is None and centre_need:
+            # a closed or full centre: the visitor goes on to a facility (or home, to choose again)
+            resident.busy_until = math.inf
+            self.excluded[trip] |= EXCLUDE_CENTRE
+            self.centre_turned_away.append(trip)
+            self.restart_trip(trip)
+            resident.go_on(trip, time, place.node, home_at=time + travel)
+            return
         if admitted is None:
             self.forgo(trip, "queue", time)
             self.log.t_arrive[trip] = time
@@ -431,7 +469,18 @@ class KaiCityModel(mesa.Model):
                 self._used_today[resident.index] = True
                 if training:
                     self.training_visits[self.population.group[resident.index]] += 1
+                elif not self.remote[Channel.AI_REMOTE].works(int(self.needs.category[trip]), start,
+                                                              float(self.u_resolve[trip])):
+                    # the assisted AI session did not resolve the need: on to a facility after it
+                    self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
+                    resident.busy_until = math.inf
+                    self.excluded[trip] |= EXCLUDE_AI | EXCLUDE_CENTRE
+                    self.restart_trip(trip)
+                    self.log.outcome[trip] = 0
+                    resident.go_on(trip, end, place.node, home_at=end + travel)
+                    return
                 else:
+                    self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
                     self._count_met(trip, Channel.SUPPORT_CENTRE.value, start - self.needs.time[trip])
             else:
                 self._count_met(trip, MODE_NAMES[int(self.log.mode[trip])],

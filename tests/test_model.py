@@ -102,7 +102,10 @@ def test_ai_city_with_ai_centres_and_drt_off_equals_smart_city(smart, ai, smart_
 def test_ai_city_differs_from_smart_city(smart_run, ai_run):
     a, b = summarize(smart_run), summarize(ai_run)
     assert b["ai"]["uses"] > 0 and a["ai"]["uses"] == 0
-    assert b["by_group"]["elderly"]["met_by_delivery"].get("support_centre", 0) > 0
+    # elderly residents use the AI channel (assisted service at a centre is chosen only when quicker in
+    # expectation than the facility, so in a small one-day city it may not happen at all)
+    assert b["by_group"]["elderly"]["met_by_delivery"].get("ai_remote", 0) > 0
+    assert len(ai_run.support_centres) > 0 and not smart_run.support_centres
 
 
 def test_raising_literacy_raises_remote_use(ai):

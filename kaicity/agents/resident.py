@@ -8,13 +8,40 @@ place, or it comes home.  Elderly residents are residents whose age group is
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mesa
 
 from kaicity.categories import GROUPS, ZONES
-from kaicity.services.channel import Channel, choose_channel
-from kaicity.services.mode import Mode, choose_mode
+from kaicity.services.access import AccessInfo
+from kaicity.services.channel import Channel, Option, rank_channels
+from kaicity.services.mode import Mode, ModeChoice, choose_mode
+from kaicity.services.queues import next_open_time
 from kaicity.services.transit import TripRequest
+
+#: Bits of the model's ``excluded`` array (mirrors kaicity.model: AI, online, support centre).
+_EX_AI, _EX_ONLINE, _EX_CENTRE = 1, 2, 4
+
+
+@dataclass(frozen=True)
+class TripPlan:
+    """Where a trip would go from ``origin`` and how (``choice.mode`` is NONE when out of reach).
+
+    ``quoted`` is False for a plan made without asking transit services (then ``request`` is
+    set when transit would be considered, and the trip is quoted and booked only when tried).
+    """
+
+    info: AccessInfo
+    choice: ModeChoice
+    request: TripRequest | None
+    quoted: bool = True
+
+    @property
+    def place(self) -> int:
+        """The place the chosen mode leads to (-1 when none)."""
+        if self.choice.mode is Mode.CAR:
+            return self.info.car_place
+        return self.info.walk_place if self.info.walk_place >= 0 else self.info.car_place
 
 
 class Resident(mesa.Agent):
@@ -86,22 +113,89 @@ class Resident(mesa.Agent):
 
     # -------------------------------------------------------------- behaviour
     def handle_need(self, need: int, now: float) -> None:
-        """A need arises (or a deferred one comes due): choose a channel and act on it."""
-        m = self.model
+        """A need arises (or a deferred or escalated one comes due): choose a channel and act on it."""
         if self.busy_until > now:
-            m.defer(self, need)
+            self.model.defer(self, need)
             return
+        self.seek_service(need, now, self.home)
+
+    def seek_service(self, need: int, now: float, origin: int) -> bool:
+        """Compare the channels open from ``origin`` and try them best first (see
+        :func:`kaicity.services.channel.rank_channels`).
+
+        Remote channels are open only from home.  Returns False when none could be tried
+        (the need is then forgone from home, with the facility trip's reason).
+        """
+        m = self.model
         cat = int(m.needs.category[need])
-        channel = choose_channel(
-            self.literacy, float(m.needs.u_serve[need]), float(m.needs.u_able[need]),
-            m.ai_channels[cat], m.online_channels[cat], m.has_support_centres,
-        )
-        if channel in (Channel.AI_REMOTE, Channel.ONLINE):
-            self.use_remote_service(need, channel, now)
+        excluded = int(m.excluded[need])
+        options: list[Option] = []
+        plans: dict[Channel, TripPlan] = {}
+        if origin == self.home:
+            for channel, bit in ((Channel.AI_REMOTE, _EX_AI), (Channel.ONLINE, _EX_ONLINE)):
+                if not excluded & bit and self._remote_open(need, channel, cat, alone=True):
+                    svc = m.remote[channel]
+                    options.append(Option(channel, svc.next_start(now) - now + svc.session_s(cat),
+                                          svc.success(cat)))
+        if (m.has_support_centres and not excluded & (_EX_AI | _EX_CENTRE)
+                and self._remote_open(need, Channel.AI_REMOTE, cat, alone=False)):
+            plans[Channel.SUPPORT_CENTRE] = plan = self.plan_trip(need, m.centre_access, now, origin, quote=False)
+            options.append(Option(Channel.SUPPORT_CENTRE, self._expected_visit_s(plan, now),
+                                  m.remote[Channel.AI_REMOTE].success(cat)))
+        plans[Channel.FACILITY] = plan = self.plan_trip(need, m.facility_access[cat], now, origin, quote=False)
+        options.append(Option(Channel.FACILITY, self._expected_visit_s(plan, now), 1.0))
+        reason = plan.choice.reason or "no_facility"
+        for option in rank_channels(options):
+            if option.channel in (Channel.AI_REMOTE, Channel.ONLINE):
+                self.use_remote_service(need, option.channel, now)
+                return True
+            plan = plans[option.channel]
+            if not plan.quoted:  # transit is asked only for the trip actually tried
+                access = m.centre_access if option.channel is Channel.SUPPORT_CENTRE else m.facility_access[cat]
+                plan = self.plan_trip(need, access, now, origin)
+            failure = self.go(need, plan, option.channel, now)
+            if failure is None:
+                return True
+            if option.channel is Channel.FACILITY:
+                reason = failure
+        if origin == self.home:
+            m.forgo(need, reason, now)
+        return False
+
+    def go_on(self, need: int, now: float, origin: int, home_at: float) -> None:
+        """After a failed visit at ``origin`` (a closed or full centre, or an unresolved assisted session):
+        go on to a facility from there, or else go home (arriving at ``home_at``) and choose again."""
+        if self.seek_service(need, now, origin):
             return
-        if channel is Channel.SUPPORT_CENTRE and self.travel(need, m.centre_access, Channel.SUPPORT_CENTRE, now):
-            return
-        self.travel(need, m.facility_access[cat], Channel.FACILITY, now, final=True)
+        self.model.come_home(self, home_at)
+        self.model.escalate(need, 0, home_at)
+
+    def _remote_open(self, need: int, channel: Channel, cat: int, alone: bool) -> bool:
+        """The channel takes this need on, the resident is willing and (``alone``) able to use it."""
+        m = self.model
+        svc = m.remote[channel]
+        group = int(m.population.group[self.index])
+        if not svc.takes_on(cat, group, float(m.needs.u_serve[need]), float(m.traits.u_accept[self.index, cat])):
+            return False
+        return not alone or svc.able(cat, self.literacy, float(m.traits.u_able[self.index]))
+
+    def _expected_visit_s(self, plan: TripPlan, now: float) -> float:
+        """Expected time until a visit resolves the need: travel, wait for opening, service.
+
+        A trip that would need public transport (not yet quoted) is estimated at the drive time
+        to the place (with the car-access allowance), or the long walk when it fits and is shorter.
+        """
+        travel = plan.choice.travel_s if plan.choice.mode is not Mode.NONE else math.inf
+        place = plan.place
+        if not plan.quoted and plan.request is not None and self.model.transit_services:
+            if plan.info.car_s < travel:
+                travel, place = plan.info.car_s, plan.info.car_place
+        if not math.isfinite(travel) or place < 0:
+            return math.inf
+        queue = self.model.places[place].queue
+        arrive = now + travel
+        start = next_open_time(arrive, queue.open_hour, queue.close_hour, queue.start_hour)
+        return start - now + queue.service_s
 
     def handle_training(self, trip: int, now: float) -> None:
         """A voluntary digital-training visit to the nearest AI support centre."""
@@ -111,47 +205,60 @@ class Resident(mesa.Agent):
         self.travel(trip, self.model.centre_access, Channel.SUPPORT_CENTRE, now, final=True)
 
     def use_remote_service(self, need: int, channel: Channel, now: float) -> None:
-        """Resolve a need remotely (AI or online) from home."""
+        """Use a remote channel (AI or online) from home; on failure the need escalates when the
+        session ends (the session's time counts in its time to service)."""
         m = self.model
         m.population.last_remote_use[self.index] = now
-        m.resolve_remotely(need, channel, now)
+        ok, end = m.remote_session(need, channel, now)
+        if ok:
+            m.resolve_remotely(need, channel, now, end)
+        else:
+            m.escalate(need, _EX_AI if channel is Channel.AI_REMOTE else _EX_ONLINE, end)
+
+    def plan_trip(self, trip: int, access, now: float, origin: int | None = None, quote: bool = True) -> TripPlan:
+        """The mode the resident would take from ``origin`` (default home) to the place ``access`` leads to.
+
+        Transit is quoted (not booked) when ``quote``; otherwise the plan is made without transit
+        (``quoted`` False) so that choosing a channel asks no transit service for offers."""
+        m = self.model
+        origin = self.home if origin is None else int(origin)
+        info = access.lookup(origin)
+        if info.walk_place < 0 and info.car_place < 0:
+            return TripPlan(info, ModeChoice(Mode.NONE, math.inf, None, "no_facility"), None)
+        p = m.population
+        walk_s = info.walk_m / self.walking_speed
+        car_s = info.car_s if self.has_car else math.inf
+        quotes, request = [], None
+        if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
+            request = TripRequest(trip, self.index, origin, info.walk_node, now, self.walking_speed,
+                                  self.walking_speed * p.walk_tolerance_s[self.index])
+            if quote:
+                quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
+        choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
+        return TripPlan(info, choice, request, quoted=quote or request is None)
+
+    def go(self, trip: int, plan: TripPlan, channel: Channel, now: float) -> str | None:
+        """Set off as planned; returns None, or why not (no mode fits, transit rejected the booking)."""
+        m = self.model
+        if plan.choice.mode is Mode.NONE:
+            return plan.choice.reason or "too_far"
+        if plan.choice.mode in (Mode.BUS, Mode.DRT):
+            booking = m.transit_by_mode[plan.choice.mode.value].book(plan.request)
+            if not booking.accepted:
+                return f"transit_rejected:{booking.reason}"
+            m.depart(self, trip, channel, plan.choice.mode, plan.place, now, travel_s=math.inf)
+            return None
+        m.depart(self, trip, channel, plan.choice.mode, plan.place, now, travel_s=plan.choice.travel_s)
+        return None
 
     def travel(self, trip: int, access, channel: Channel, now: float, final: bool = False) -> bool:
         """Choose a mode to the place ``access`` leads to and set off.
 
-        Returns False when no mode fits (the need is then forgone if ``final``, otherwise
-        the caller tries another channel).
+        Returns False when no mode fits (the trip is then forgone if ``final``).
         """
-        m = self.model
-        info = access.lookup(self.home)
-        if info.walk_place < 0 and info.car_place < 0:
-            if final:
-                m.forgo(trip, "no_facility", now)
-            return False
-        p = m.population
-        walk_node = info.walk_node
-        walk_s = info.walk_m / self.walking_speed
-        car_s = info.car_s if self.has_car else math.inf
-        quotes = []
-        if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
-            request = TripRequest(trip, self.index, self.home, walk_node, now, self.walking_speed,
-                                  self.walking_speed * p.walk_tolerance_s[self.index])
-            quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
-        choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
-        if choice.mode is Mode.NONE:
-            if final:
-                m.forgo(trip, choice.reason or "too_far", now)
-            return False
-        if choice.mode in (Mode.BUS, Mode.DRT):
-            svc = m.transit_by_mode[choice.mode.value]
-            booking = svc.book(request)  # transit is only chosen from quotes for this same request
-            if not booking.accepted:
-                if final:
-                    m.forgo(trip, f"transit_rejected:{booking.reason}", now)
-                return False
-            place = info.walk_place if info.walk_place >= 0 else info.car_place
-            m.depart(self, trip, channel, choice.mode, place, now, travel_s=math.inf)
+        failure = self.go(trip, self.plan_trip(trip, access, now), channel, now)
+        if failure is None:
             return True
-        place = info.car_place if choice.mode is Mode.CAR else info.walk_place
-        m.depart(self, trip, channel, choice.mode, place, now, travel_s=choice.travel_s)
-        return True
+        if final:
+            self.model.forgo(trip, failure, now)
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kaicity.categories import CATEGORIES
 from kaicity.metrics._num import num
+from kaicity.services.channel import Channel
 
 
 def ai_block(model, n_needs: int) -> dict:
@@ -25,4 +26,6 @@ def ai_block(model, n_needs: int) -> dict:
         "share_of_needs": num(model.ai_uses.sum() / max(n_needs, 1)),
         "energy_kwh": model.ai_energy_wh / 1000.0 * scale,
         "online_uses": int(model.online_uses.sum()) * scale,
+        "failed_sessions": int(model.remote[Channel.AI_REMOTE].failures.sum()) * scale,
+        "online_failed_sessions": int(model.remote[Channel.ONLINE].failures.sum()) * scale,
     }

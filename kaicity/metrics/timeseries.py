@@ -15,7 +15,7 @@ import numpy as np
 
 from kaicity.categories import GROUP_CODE, GROUPS
 from kaicity.metrics.drt import drt_reporters
-from kaicity.metrics.inclusion import able_share
+from kaicity.metrics.inclusion import elderly_able_share
 from kaicity.metrics.time import mean_time
 from kaicity.services.records import DELIVERIES
 
@@ -82,7 +82,7 @@ _BASE: tuple[Reporter, ...] = (
     Reporter("literacy_elderly_mean", "Elderly mean literacy", "index", "elderly",
              lambda m: float(_elderly_literacy(m).mean()) if m.population.elderly.any() else np.nan),
     Reporter("able_ai_elderly_share", "Elderly able to use AI alone", "share", "elderly",
-             lambda m: able_share(_elderly_literacy(m), float(m.scenario.ai_services.literacy_required))),
+             lambda m: elderly_able_share(m, m.population.literacy)),
     Reporter("away_from_home", "Residents away from home", "residents", "all",
              lambda m: int((m.population.busy_until > m.now).sum())),
     Reporter("ai_energy_kwh", "AI energy", "kWh", "all", lambda m: m.ai_energy_wh / 1000.0),

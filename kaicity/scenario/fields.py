@@ -48,12 +48,18 @@ def num_text(x: Any) -> str:
 
 def doc_field(default: Any = ..., *, description: str, unit: str = "", source: str = "assumption",
               allowed: str | None = None, factory: Any = None, setting: bool = False,
-              **constraints: Any) -> Any:
+              range: tuple[float, float] | None = None, **constraints: Any) -> Any:  # noqa: A002
     """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed).
 
     ``setting=True`` marks a model setting (a choice, not a fact about the world): its source is "-".
+    ``range=(lo, hi)`` is the plausible range of an assumption (to sweep); it is stored in the
+    metadata and appended to the source text.
     """
     extra: dict[str, Any] = {"unit": unit, "source": "-" if setting else source}
+    if range is not None:
+        lo, hi = range
+        extra["range"] = [lo, hi]
+        extra["source"] = f"{extra['source']}; plausible range {num_text(lo)}-{num_text(hi)}"
     if allowed is not None:
         extra["allowed"] = allowed
     if factory is not None:

@@ -38,19 +38,68 @@ class FacilitiesSection(Section):
                                           "(the need is forgone, reason 'queue')")
 
 
+_RESOLUTION = {"healthcare": 0.7, "education": 0.9, "welfare": 0.8, "daily": 0.9, "culture": 0.9}
+Resolution = keyed_map("Resolution", "category", _RESOLUTION, float,
+                       "Probability that a remote session resolves a need the channel accepts.", ge=0, le=1)
+_ACCEPTANCE = {"child": 0.9, "adult": 0.9, "elderly": 0.7}
+Acceptance = keyed_map("Acceptance", "category", {
+    cat: keyed_map(f"Acceptance{cat.capitalize()}", "group",
+                   {**_ACCEPTANCE, "elderly": 0.6} if cat == "healthcare" else _ACCEPTANCE, float,
+                   f"Share of each group willing to use a remote channel for {cat}.", ge=0, le=1)
+    for cat in _RESOLUTION
+}, None, "Share of each group willing to use a remote channel, by category and group.")
+
+
+class RemoteChannelSection(Section):
+    """Rules every remote channel shares (AI and online): the same fields, the same defaults.
+
+    The AI channel differs from e-government only through the explicit fields of its own
+    section (shares, literacy required, wait), never through these.
+    """
+
+    resolution: Resolution = _f(  # type: ignore[valid-type]
+        factory=Resolution, unit="probability",
+        description="Probability that a session resolves a need the channel accepts; on failure the need "
+                    "escalates (assisted service at a centre or a facility visit) with the session's time "
+                    "counted in its time to service",
+        source="assumption (same for AI and online; remote care often ends in an in-person referral)",
+        range=(0.5, 1.0))
+    service_hours: HourPair = _f(factory=lambda: [0, 24], unit="h",
+                                 description="[open, close) hours in which sessions start (a need outside "
+                                             "them waits for the opening or takes another channel)",
+                                 source="assumption (online and AI services run around the clock)",
+                                 allowed=HOURS_ALLOWED)
+    outage_rate: float = _f(0.005, ge=0, le=1, unit="share of hours",
+                            description="Share of whole hours the channel is down (drawn per hour from its own "
+                                        "random stream); a session in a down hour fails and escalates",
+                            source="assumption (99.5% availability)", range=(0.0, 0.05))
+    acceptance: Acceptance = _f(  # type: ignore[valid-type]
+        factory=Acceptance, unit="share",
+        description="Share of each group willing to use the channel for a category (a personal draw, once "
+                    "per resident and category; separate from ability)",
+        source="assumption (same for AI and online; elderly less willing, most for healthcare)",
+        range=(0.3, 1.0))
+    ability_slope: float = _f(12.0, gt=0, le=1000, unit="1/literacy",
+                              description="Spread of personal ability thresholds: a resident manages the channel "
+                                          "alone when literacy > required + logit(u)/slope, u drawn once per "
+                                          "resident (share able = 1/(1+exp(-slope*(L-required))))",
+                              source="assumption", range=(4.0, 40.0))
+
+
 OnlineShare = keyed_map("OnlineShare", "category",
                         {"healthcare": 0.0, "education": 0.1, "welfare": 0.3, "daily": 0.1, "culture": 0.0},
                         float, "Share of needs resolvable online.", ge=0, le=1)
 
 
-class OnlineServicesSection(Section):
+class OnlineServicesSection(RemoteChannelSection):
     """Smart-city e-government / online channel (present in both smart and AI cities)."""
 
     enabled: bool = _f(True, setting=True, description="Whether the online channel exists")
     share: OnlineShare = _f(  # type: ignore[valid-type]
         factory=OnlineShare, unit="share", description="Share of needs of each category resolvable online")
     literacy_required: float = _f(0.65, ge=0, le=1, unit="literacy index",
-                                  description="Literacy needed to use online services alone (hard threshold)",
+                                  description="Literacy at which half of residents can use online services "
+                                              "alone (personal thresholds spread by ability_slope)",
                                   source="assumption (above the elderly competency ~0.55, NIA 2024)")
     wait_min: float = _f(5.0, ge=0, le=1440, unit="min", description="Time to resolve a need online")
 
@@ -63,25 +112,30 @@ AiWait = keyed_map("AiWait", "category",
                    float, "Minutes to resolve a need with the AI service.", ge=0, le=1440)
 
 
-class AiServicesSection(Section):
-    """K-AI City AI remote services (AI medical consultation, AI education, AI welfare assistant)."""
+class AiServicesSection(RemoteChannelSection):
+    """K-AI City AI remote services (AI medical consultation, AI education, AI welfare assistant).
+
+    What sets it apart from the online channel is explicit: its per-category ``share``, its lower
+    ``literacy_required`` (voice and natural language) and its ``wait_min``.
+    """
 
     enabled: bool = _f(False, setting=True, description="Whether AI remote services exist (AI city)")
     share: AiShare = _f(  # type: ignore[valid-type]
         factory=AiShare, unit="share",
-        description="Share of needs of each category an AI service can resolve",
+        description="Share of needs of each category an AI service can take on (then resolved with "
+                    "probability `resolution`)",
         source="assumption; sweep it (telemedicine is 0.2-0.3% of outpatient visits, MOHW 2025)")
     literacy_required: float = _f(0.45, ge=0, le=1, unit="literacy index",
                                   description="Literacy at which half of residents can use the AI service "
-                                              "alone",
-                                  source="assumption (conversational AI needs less skill than e-government)")
-    ability_slope: float = _f(12.0, gt=0, le=1000, unit="1/literacy",
-                              description="Logistic steepness: P(able) = 1/(1+exp(-slope*(L-required)))")
+                                              "alone: the online channel's 0.65 lowered by voice and natural "
+                                              "language",
+                                  source="assumption (conversational AI needs less skill than e-government)",
+                                  range=(0.3, 0.65))
     wait_min: AiWait = _f(  # type: ignore[valid-type]
         factory=AiWait, unit="min", description="Time to resolve a need with the AI service")
     energy_wh_per_use: float = _f(3.0, ge=0, le=10_000, unit="Wh/use",
-                                  description="Compute energy per AI service use (a session ~ several "
-                                              "queries)",
+                                  description="Compute energy per AI session (a session ~ several "
+                                              "queries; failed sessions count too)",
                                   source="0.3-3 Wh per GPT-4-class query (published estimates)")
 
 

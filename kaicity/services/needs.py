@@ -1,8 +1,9 @@
 """Need generation: Poisson counts per agent, category and day, spread by a time-of-day profile.
 
 Needs are drawn once for the whole horizon from the ``needs`` random stream, together
-with the per-need uniform draws that later decide whether the need can be served
-remotely and whether the resident manages the remote channel.  A smart-city and an
+with the per-need uniform draw that later decides whether the need can be served
+remotely.  (Whether a resident manages a remote channel is a personal trait:
+:mod:`kaicity.services.remote`.)  A smart-city and an
 AI-city run with the same seed therefore face exactly the same needs.
 """
 
@@ -29,14 +30,12 @@ class Needs:
     resident : int32 agent index.
     category : int8 index into ``CATEGORIES``.
     u_serve : float64 uniform draw: the need is remotely servable by a channel whose share exceeds it.
-    u_able : float64 uniform draw: the resident manages a remote channel if it is below P(able).
     """
 
     time: np.ndarray
     resident: np.ndarray
     category: np.ndarray
     u_serve: np.ndarray
-    u_able: np.ndarray
 
     def __len__(self) -> int:
         return len(self.time)
@@ -90,7 +89,6 @@ def generate_needs(group: np.ndarray, rates: np.ndarray, hourly_profile: np.ndar
     t = clock - start_hour * 3600.0
     t = np.where(t < 0, t + days * DAY_S, t)
     u_serve = rng.random(m)
-    u_able = rng.random(m)
     order = np.argsort(t, kind="stable")
     return Needs(time=t[order], resident=resident[order], category=category[order],
-                 u_serve=u_serve[order], u_able=u_able[order])
+                 u_serve=u_serve[order])

@@ -20,10 +20,13 @@ STREAMS: dict[str, int] = {
     "training": 6,
     "support_centres": 7,
     "drt": 8,
+    "traits": 9,
+    "remote": 10,
+    "outages": 11,
 }
 
 
-def stream(seed: int, name: str) -> np.random.Generator:
+def stream(seed: int, name: str, *keys: int) -> np.random.Generator:
     """The random generator for one concern of a run.
 
     Parameters
@@ -32,10 +35,12 @@ def stream(seed: int, name: str) -> np.random.Generator:
         The run's seed (scenario ``seed`` or ``--seed``).
     name
         A key of :data:`STREAMS`.
+    keys
+        Optional sub-stream keys (e.g. a channel index), each giving an independent stream.
 
     Returns
     -------
     numpy.random.Generator
         A PCG64 generator independent of every other stream.
     """
-    return np.random.default_rng([int(seed), STREAMS[name]])
+    return np.random.default_rng([int(seed), STREAMS[name], *(int(k) for k in keys)])

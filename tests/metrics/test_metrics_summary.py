@@ -57,7 +57,7 @@ def fake_model(scenario, scale: float = 1.0, walk_m: np.ndarray | None = None) -
     res = np.array([r for r, *_ in NEEDS], dtype=np.int32)
     needs = Needs(time=np.array([t for _, _, t, _ in NEEDS]), resident=res,
                   category=np.array([c for _, c, *_ in NEEDS], dtype=np.int8),
-                  u_serve=np.zeros(len(NEEDS)), u_able=np.zeros(len(NEEDS)))
+                  u_serve=np.zeros(len(NEEDS)))
     log = NeedLog(len(NEEDS))
     for i, (_, _, t, what) in enumerate(NEEDS):
         if what[0] == "met":
@@ -73,6 +73,9 @@ def fake_model(scenario, scale: float = 1.0, walk_m: np.ndarray | None = None) -
         bus=None, drt=None, now=HORIZON, days=1, ai_uses=np.zeros(len(CATEGORIES), dtype=np.int64),
         online_uses=np.zeros(len(CATEGORIES), dtype=np.int64), ai_energy_wh=0.0, support_centres=[],
         training_visits=np.zeros(len(GROUPS), dtype=np.int64),
+        remote={ch: SimpleNamespace(failures=np.zeros(len(CATEGORIES), dtype=np.int64))
+                for ch in (Channel.AI_REMOTE, Channel.ONLINE)},
+        traits=SimpleNamespace(u_able=np.full(n_pop, 0.5)),
         facility_access=[SimpleNamespace(walk_m=walk_m[c]) for c in range(len(CATEGORIES))])
 
 

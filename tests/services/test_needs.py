@@ -59,7 +59,7 @@ def test_groups_without_a_rate_have_no_needs():
 def test_times_lie_in_the_horizon_sorted_and_draws_are_uniform(needs_cfg):
     needs = generate_needs(groups(2000), rate_matrix(needs_cfg.daily_rate), FLAT, 2, 7.5, seed=2)
     assert np.all((needs.time >= 0) & (needs.time < 2 * DAY_S)) and np.all(np.diff(needs.time) >= 0)
-    for u in (needs.u_serve, needs.u_able):
+    for u in (needs.u_serve,):
         assert np.all((u >= 0) & (u < 1)) and abs(u.mean() - 0.5) < 0.05
     assert len(needs.resident) == len(needs.category) == len(needs) and needs.resident.dtype == np.int32
 
@@ -82,7 +82,7 @@ def test_same_seed_same_needs_other_seed_other_needs(needs_cfg):
     a = generate_needs(g, rates, FLAT, 1, 0.0, seed=9)
     b = generate_needs(g, rates, FLAT, 1, 0.0, seed=9)
     c = generate_needs(g, rates, FLAT, 1, 0.0, seed=10)
-    for name in ("time", "resident", "category", "u_serve", "u_able"):
+    for name in ("time", "resident", "category", "u_serve"):
         assert np.array_equal(getattr(a, name), getattr(b, name))
     assert len(a) != len(c) or not np.array_equal(a.time, c.time)
 
