@@ -20,8 +20,9 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
-from kaicity import __version__
+from kaicity import __version__, interrupts
 from kaicity.errors import KaicityError, KaicityWarning
+from kaicity.interrupts import Terminated
 
 #: Sub-command modules under kaicity.commands, in the order ``kaicity --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "viz")
@@ -51,28 +52,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised like Ctrl-C so that commands clean up (e.g. remove a partial output folder)."""
-
-
 def _raise_terminated(signum, frame) -> None:
+    interrupts.request(Terminated)
     raise Terminated()
+
+
+def _raise_interrupt(signum, frame) -> None:
+    interrupts.request(KeyboardInterrupt)
+    raise KeyboardInterrupt()
 
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     """While a command runs, SIGTERM raises :class:`Terminated` and SIGINT :class:`KeyboardInterrupt`
-    (even when started with SIGINT ignored, as background jobs are); main thread only, restored after."""
+    (even when started with SIGINT ignored, as background jobs are); main thread only, restored after.
+
+    Both are also recorded in :mod:`kaicity.interrupts`, so a raise that Python drops (inside a
+    finalizer or weakref callback) is raised again at the model's next tick."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     old_term = signal.signal(signal.SIGTERM, _raise_terminated)
-    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    old_int = signal.signal(signal.SIGINT, _raise_interrupt)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, old_term)
         signal.signal(signal.SIGINT, old_int)
+        interrupts.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -21,6 +21,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from kaicity import interrupts
 from kaicity.agents import AISupportCentre, DRTVehicle, FixedRouteBus, Resident, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import KaicityWarning, SimulationError
@@ -516,6 +517,7 @@ class KaiCityModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the simulation by one tick."""
+        interrupts.check()  # a Ctrl-C or SIGTERM whose exception Python dropped is raised here
         if self.now >= self.horizon_s:
             self.running = False
             return
