@@ -117,41 +117,61 @@ class Resident(mesa.Agent):
         m.resolve_remotely(need, channel, now)
 
     def travel(self, trip: int, access, channel: Channel, now: float, final: bool = False) -> bool:
-        """Choose a mode to the place ``access`` leads to and set off.
+        """Choose a mode to the place ``access`` leads to and set off (or wait for it to open).
 
-        Returns False when no mode fits (the need is then forgone if ``final``, otherwise
-        the caller tries another channel).
+        Nobody travels to a closed place: when the chosen trip would arrive while the place is
+        closed, the resident waits at home and decides again so as to arrive at the opening
+        (:meth:`~kaicity.model.KaiCityModel.wait_for_opening`).  Returns False when no mode fits
+        (the model then forgoes or retries the need if ``final``, otherwise the caller tries
+        another channel).
         """
         m = self.model
         info = access.lookup(self.home)
         if info.walk_place < 0 and info.car_place < 0:
             if final:
-                m.forgo(trip, "no_facility", now)
+                m.fail(trip, "no_facility", now)
             return False
         p = m.population
+        limit = p.max_trip_s[self.index]
+        nearest = info.walk_place if info.walk_place >= 0 else info.car_place
+        if m.next_open(nearest, now) - now > limit:  # closed for longer than any trip: wait at home
+            m.wait_for_opening(trip, now, now + limit, nearest)
+            return True
         walk_node = info.walk_node
         walk_s = info.walk_m / self.walking_speed
         car_s = info.car_s if self.has_car else math.inf
         quotes = []
-        if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
+        if walk_s > p.walk_tolerance_s[self.index] and car_s > limit:
             request = TripRequest(trip, self.index, self.home, walk_node, now, self.walking_speed,
                                   self.walking_speed * p.walk_tolerance_s[self.index])
             quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
-        choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
+        choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], limit)
         if choice.mode is Mode.NONE:
             if final:
-                m.forgo(trip, choice.reason or "too_far", now)
+                m.fail(trip, choice.reason or "too_far", now)
             return False
+        walk_home_s = walk_s if info.walk_place >= 0 else math.inf
         if choice.mode in (Mode.BUS, Mode.DRT):
+            place = info.walk_place if info.walk_place >= 0 else info.car_place
+            offer = choice.booking
+            # the arrival lies between no wait at all and the promised latest arrival: both must be open
+            for arrival in (now + offer.walk_s + offer.in_vehicle_s, offer.arrive_time):
+                if m.next_open(place, arrival) > arrival:
+                    m.wait_for_opening(trip, now, arrival, place)
+                    return True
             svc = m.transit_by_mode[choice.mode.value]
             booking = svc.book(request)  # transit is only chosen from quotes for this same request
             if not booking.accepted:
                 if final:
-                    m.forgo(trip, f"transit_rejected:{booking.reason}", now)
+                    m.fail(trip, f"transit_rejected:{booking.reason}", now)
                 return False
-            place = info.walk_place if info.walk_place >= 0 else info.car_place
-            m.depart(self, trip, channel, choice.mode, place, now, travel_s=math.inf)
+            m.depart(self, trip, channel, choice.mode, place, now, travel_s=math.inf, fallback_home_s=walk_home_s)
             return True
         place = info.car_place if choice.mode is Mode.CAR else info.walk_place
-        m.depart(self, trip, channel, choice.mode, place, now, travel_s=choice.travel_s)
+        arrival = now + choice.travel_s
+        if m.next_open(place, arrival) > arrival:
+            m.wait_for_opening(trip, now, arrival, place)
+            return True
+        m.depart(self, trip, channel, choice.mode, place, now, travel_s=choice.travel_s,
+                 fallback_home_s=walk_home_s)
         return True

@@ -48,12 +48,17 @@ def num_text(x: Any) -> str:
 
 def doc_field(default: Any = ..., *, description: str, unit: str = "", source: str = "assumption",
               allowed: str | None = None, factory: Any = None, setting: bool = False,
-              **constraints: Any) -> Any:
+              range: tuple[float, float] | None = None, **constraints: Any) -> Any:  # noqa: A002
     """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed).
 
     ``setting=True`` marks a model setting (a choice, not a fact about the world): its source is "-".
+    ``range=(lo, hi)`` gives the plausible range of an assumption (shown with its source).
     """
+    if range is not None:
+        source = f"{source}; plausible range {num_text(range[0])}-{num_text(range[1])}"
     extra: dict[str, Any] = {"unit": unit, "source": "-" if setting else source}
+    if range is not None:
+        extra["range"] = [range[0], range[1]]
     if allowed is not None:
         extra["allowed"] = allowed
     if factory is not None:
