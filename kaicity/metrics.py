@@ -17,6 +17,7 @@ from kaicity.categories import CATEGORIES, GROUP_CODE, GROUPS, ZONES
 from kaicity.services.channel import able_probability
 from kaicity.services.population import by_key
 from kaicity.services.records import CHANNEL_NAMES, DELIVERIES, MODE_NAMES, Outcome
+from kaicity.services.visits import FORGONE_REASONS
 
 FIFTEEN_MIN_S = 900.0
 
@@ -79,6 +80,7 @@ def trips_frame(model) -> pd.DataFrame:
         "travel_min": log.travel_s[:n] / 60.0,
         "queue_min": queue,
         "time_to_service_min": tts,
+        **log.return_columns(n),
     })
 
 
@@ -101,7 +103,14 @@ def _needs_block(df: pd.DataFrame, scale: float) -> dict:
             "p95": _num(np.percentile(tts, 95)) if len(tts) else None,
         },
         "met_by_delivery": {k: int(v) * scale for k, v in by_delivery.items()},
+        "forgone_by_reason": forgone_by_reason(df, scale),
     }
+
+
+def forgone_by_reason(df: pd.DataFrame, scale: float) -> dict:
+    """Forgone needs per reason of :data:`~kaicity.services.visits.FORGONE_REASONS` (every reason listed)."""
+    counts = df.loc[df["outcome"] == "forgone", "reason"].value_counts()
+    return {r: int(counts.get(r, 0)) * scale for r in FORGONE_REASONS}
 
 
 # --------------------------------------------------------------- access
