@@ -36,16 +36,23 @@ from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
 from kaicity.services.learning import decay
 from kaicity.services.mode import Mode
-from kaicity.services.needs import DAY_S, generate_needs, rate_matrix
+from kaicity.services.needs import DAY_S, generate_needs, profile_matrix, rate_matrix
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key, synthesize_population
 from kaicity.services.queues import servers_for_capacity
 from kaicity.services.random_streams import stream
-from kaicity.services.records import DELIVERIES, MODE_NAMES, NeedLog
+from kaicity.services.records import DELIVERIES, MODE_CODE, MODE_NAMES, NeedLog
 from kaicity.services.remote import RemoteService, draw_traits, resolution_draws
-from kaicity.services.transit import TransitService
+from kaicity.services.transit import TransitService, TripRequest
+from kaicity.services.visits import (
+    FORGONE_REASONS,
+    classify_mode_failure,
+    departure_for_opening,
+    expires,
+    keep_waiting_for_ride,
+)
 
-_NEED, _ARRIVE, _FREE, _TRAINING = 0, 1, 2, 3
+_NEED, _ARRIVE, _FREE, _TRAINING, _RETURN = 0, 1, 2, 3, 4
 #: Bits of :attr:`KaiCityModel.excluded`: channels a need has already failed on.
 EXCLUDE_AI, EXCLUDE_ONLINE, EXCLUDE_CENTRE = 1, 2, 4
 
@@ -172,8 +179,10 @@ class KaiCityModel(mesa.Model):
             self.city.walk.zone, scenario.population, self.run_seed)
         pop = self.population
         self.needs = generate_needs(pop.group, rate_matrix(scenario.needs.daily_rate),
-                                    np.asarray(scenario.needs.hourly_profile, dtype=float), self.days,
-                                    self.start_hour, self.run_seed)
+                                    profile_matrix(scenario.needs.hourly_profile, scenario.needs.category_profile),
+                                    self.days, self.start_hour, self.run_seed)
+        self.expiry_s = float(scenario.needs.expiry_h) * 3600.0
+        self.retry_s = float(scenario.needs.retry_min) * 60.0
         self._build_channels()
         self._check_facility_counts()
         self._build_places()
@@ -187,6 +196,11 @@ class KaiCityModel(mesa.Model):
         self._next_training = 0
         self._deferred: dict[int, list[int]] = {}
         self._trip_travel = np.full(self.log.n, np.nan)
+        #: walking time home from each trip's place (the way home when a ride home is rejected)
+        self._fallback_home_s = np.full(self.log.n, np.inf)
+        self._return_asked = np.full(self.log.n, np.nan)
+        #: every arrival at a place: (trip, place index, arrival time, served)
+        self.visits: list[tuple[int, int, float, bool]] = []
         self._used_today = np.zeros(pop.n, dtype=bool)
         self._build_counters()
         self.datacollector = mesa.DataCollector(model_reporters=timeseries_reporters(self))
@@ -379,17 +393,60 @@ class KaiCityModel(mesa.Model):
         self._deferred.setdefault(resident.index, []).append(trip)
 
     def depart(self, resident: Resident, trip: int, channel: Channel, mode: Mode, place: int, now: float,
-               travel_s: float) -> None:
-        """``resident`` leaves for ``place``; with a known travel time its arrival is scheduled."""
+               travel_s: float, fallback_home_s: float = math.inf) -> None:
+        """``resident`` leaves for ``place``; with a known travel time its arrival is scheduled.
+
+        ``fallback_home_s`` is how long walking home from the place takes (``inf`` when not
+        walkable), used when a ride home is rejected.
+        """
         self.log.plan(trip, channel, mode, place, now)
+        self._fallback_home_s[trip] = fallback_home_s
+        self._trip_travel[trip] = np.nan  # a need tried again starts afresh
+        for times in (self.log.travel_s, self.log.wait_s, self.log.in_vehicle_s, self.log.walk_s):
+            times[trip] = np.nan
         resident.busy_until = math.inf
         if math.isfinite(travel_s):
             self._trip_travel[trip] = travel_s
             self.log.travel_s[trip] = travel_s
             self._push(now + travel_s, _ARRIVE, trip)
 
+    def arisen(self, trip: int) -> float:
+        """When the need (or training wish) behind ``trip`` arose."""
+        if trip < self.n_needs:
+            return float(self.needs.time[trip])
+        return float(self.training_time[trip - self.n_needs])
+
+    def next_open(self, place: int, t: float) -> float:
+        """Earliest time >= ``t`` at which place ``place`` is open."""
+        return self.places[place].queue.next_open(t)
+
+    def retry_later(self, trip: int, time: float, reason: str, now: float) -> None:
+        """Put ``trip`` off to ``time`` (the resident decides again then), or forgo it for ``reason``
+        when that is after the need's expiry (``needs.expiry_h``)."""
+        if expires(self.arisen(trip), time, self.expiry_s):
+            self.forgo(trip, reason, now)
+            return
+        self.log.retries[trip] += 1
+        self._push(time, _NEED, trip)
+
+    def wait_for_opening(self, trip: int, now: float, arrival: float, place: int) -> None:
+        """The trip would reach ``place`` at ``arrival`` while it is closed: set off later so as to
+        arrive just after it opens (the resident waits at home meanwhile)."""
+        opens = self.next_open(place, arrival)
+        self.retry_later(trip, departure_for_opening(now, arrival, opens), "closed", now)
+
+    def fail(self, trip: int, raw_reason: str, now: float) -> None:
+        """No channel could be tried: forgo at once for a lasting reason, else try again
+        ``needs.retry_min`` later (:func:`~kaicity.services.visits.classify_mode_failure`)."""
+        reason, retry = classify_mode_failure(raw_reason)
+        if retry and not self.is_training(trip):
+            self.retry_later(trip, now + self.retry_s, reason, now)
+        else:
+            self.forgo(trip, reason, now)
+
     def forgo(self, trip: int, reason: str, now: float) -> None:
-        """The need behind ``trip`` is given up."""
+        """The need behind ``trip`` is given up (``reason`` from :data:`FORGONE_REASONS`)."""
+        assert reason in FORGONE_REASONS, reason
         self.log.forgone(trip, reason)
         if not self.is_training(trip):
             self.forgone_by_group[self.population.group[self.owner(trip)]] += 1
@@ -422,14 +479,15 @@ class KaiCityModel(mesa.Model):
         self.excluded[need] |= exclude
         self._push(time, _NEED, need)
 
-    def come_home(self, resident: Resident, time: float) -> None:
-        """``resident`` is home again at ``time`` (deferred needs are then handled)."""
-        resident.busy_until = time
-        self._push(time, _FREE, resident.index)
+    def turn_back(self, resident: Resident, need: int, time: float) -> None:
+        """``resident``, turned away at ``time`` and unable to go on, goes home by the way that brought
+        them (:meth:`_leave`); ``need`` is chosen for again once they are home."""
+        self.defer(resident, need)
+        self._leave(need, time)
 
     def restart_trip(self, trip: int) -> None:
-        """Clear the times of a failed attempt of ``trip`` before the resident tries another place."""
-        self._trip_travel[trip] = np.nan
+        """Clear the times of a failed attempt of ``trip`` before the resident tries another place
+        (the last leg's travel time stays: it times the way home if no other place is tried)."""
         for arr in (self.log.travel_s, self.log.wait_s, self.log.in_vehicle_s, self.log.walk_s,
                     self.log.t_arrive, self.log.t_start, self.log.t_end):
             arr[trip] = np.nan
@@ -442,52 +500,109 @@ class KaiCityModel(mesa.Model):
     # -------------------------------------------------------------- events
     def _arrive(self, trip: int, time: float) -> None:
         resident = self.residents[self.owner(trip)]
-        place = self.places[int(self.log.place[trip])]
+        place_index = int(self.log.place[trip])
+        place = self.places[place_index]
         travel = self._trip_travel[trip]
         if not math.isfinite(travel):
             travel = time - self.log.t_depart[trip]
             self._trip_travel[trip] = travel
         admitted = place.admit(time, self.max_queue_s)
+        self.visits.append((trip, place_index, time, admitted is not None))
         centre_need = isinstance(place, AISupportCentre) and not self.is_training(trip)
         if admitted is None and centre_need:
-            # a closed or full centre: the visitor goes on to a facility (or home, to choose again)
+            # a full centre: the visitor goes on to a facility (or home, to choose again)
             resident.busy_until = math.inf
             self.excluded[trip] |= EXCLUDE_CENTRE
             self.centre_turned_away.append(trip)
             self.restart_trip(trip)
-            resident.go_on(trip, time, place.node, home_at=time + travel)
+            resident.go_on(trip, time, place.node)
             return
         if admitted is None:
-            self.forgo(trip, "queue", time)
             self.log.t_arrive[trip] = time
-            resident.busy_until = time + travel
-        else:
-            start, end = admitted
-            self.log.met(trip, time, start, end)
-            if isinstance(place, AISupportCentre):
-                training = self.is_training(trip)
-                resident.literacy = place.teach(resident.literacy, training=training)
-                self._used_today[resident.index] = True
-                if training:
-                    self.training_visits[self.population.group[resident.index]] += 1
-                elif not self.remote[Channel.AI_REMOTE].works(int(self.needs.category[trip]), start,
-                                                              float(self.u_resolve[trip])):
-                    # the assisted AI session did not resolve the need: on to a facility after it
-                    self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
-                    resident.busy_until = math.inf
-                    self.excluded[trip] |= EXCLUDE_AI | EXCLUDE_CENTRE
-                    self.restart_trip(trip)
-                    self.log.outcome[trip] = 0
-                    resident.go_on(trip, end, place.node, home_at=end + travel)
-                    return
-                else:
-                    self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
-                    self._count_met(trip, Channel.SUPPORT_CENTRE.value, start - self.needs.time[trip])
+            self._leave(trip, time)
+            if self.is_training(trip):
+                self.forgo(trip, "queue_full", time)
+            else:  # turned away: home, and try again later
+                self.retry_later(trip, time + self.retry_s, "queue_full", time)
+            return
+        start, end = admitted
+        self.log.met(trip, time, start, end)
+        if isinstance(place, AISupportCentre):
+            training = self.is_training(trip)
+            resident.literacy = place.teach(resident.literacy, training=training)
+            self._used_today[resident.index] = True
+            if training:
+                self.training_visits[self.population.group[resident.index]] += 1
+            elif not self.remote[Channel.AI_REMOTE].works(int(self.needs.category[trip]), start,
+                                                          float(self.u_resolve[trip])):
+                # the assisted AI session did not resolve the need: on to a facility after it
+                self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
+                resident.busy_until = math.inf
+                self.excluded[trip] |= EXCLUDE_AI | EXCLUDE_CENTRE
+                self.restart_trip(trip)
+                self.log.outcome[trip] = 0
+                resident.go_on(trip, end, place.node)
+                return
             else:
-                self._count_met(trip, MODE_NAMES[int(self.log.mode[trip])],
-                                start - self.needs.time[trip])
-            resident.busy_until = end + travel
-        self._push(resident.busy_until, _FREE, resident.index)
+                self.ai_energy_wh += float(self.scenario.ai_services.energy_wh_per_use)
+                self._count_met(trip, Channel.SUPPORT_CENTRE.value, start - self.needs.time[trip])
+        else:
+            self._count_met(trip, MODE_NAMES[int(self.log.mode[trip])],
+                            start - self.needs.time[trip])
+        self._leave(trip, end)
+
+    # ------------------------------------------------------------ way home
+    def _leave(self, trip: int, time: float) -> None:
+        """The visit of ``trip`` is over at ``time``: the way home by the mode that brought the resident.
+
+        Walkers and drivers are home after the outbound travel time again; transit riders book a
+        ride home (:meth:`_ride_home`).
+        """
+        mode = Mode(MODE_NAMES[int(self.log.mode[trip])])
+        self.residents[self.owner(trip)].busy_until = math.inf
+        if mode in (Mode.BUS, Mode.DRT):
+            self._return_asked[trip] = time
+            self._ride_home(trip, time)
+        else:
+            self._home(trip, time + float(self._trip_travel[trip]), mode)
+
+    def _ride_home(self, trip: int, time: float) -> None:
+        """Book the way home of a transit rider (a request like any other, competing for seats and vans).
+
+        When every service rejects it, the resident asks again ``needs.retry_min`` later while
+        waiting is still shorter than walking home; otherwise walks (or, when home is not walkable,
+        gets a lift as long as the way out, counted as ``car``).
+        """
+        resident = self.residents[self.owner(trip)]
+        p = self.population
+        place = self.places[int(self.log.place[trip])]
+        request = TripRequest(self.log.n + trip, resident.index, place.node, resident.home, time,
+                              resident.walking_speed, resident.walking_speed * p.walk_tolerance_s[resident.index])
+        quotes = [(svc.quote(request), svc) for svc in self.transit_services if resident.considers(svc.mode)]
+        offers = sorted(((q.arrive_time, svc.mode, svc) for q, svc in quotes if q.accepted), key=lambda o: o[:2])
+        rejected = sorted({q.reason for q, _ in quotes if not q.accepted and q.reason})
+        for _, mode, svc in offers:
+            booking = svc.book(request)
+            if booking.accepted:
+                self.log.ret_mode[trip] = MODE_CODE[Mode(mode)]
+                return
+            rejected.append(str(booking.reason))
+        waited = time - float(self._return_asked[trip])
+        walk = float(self._fallback_home_s[trip])
+        mode = Mode.WALK if math.isfinite(walk) else Mode.CAR  # not walkable: a lift as long as the way out
+        fallback = walk if mode is Mode.WALK else float(self._trip_travel[trip])
+        if keep_waiting_for_ride(waited, self.retry_s, fallback):
+            self._push(time + self.retry_s, _RETURN, trip)
+            return
+        note = ("walked:" if mode is Mode.WALK else "lift:") + (",".join(sorted(set(rejected))) or "no_service")
+        self._home(trip, time + fallback, mode, note)
+
+    def _home(self, trip: int, t_home: float, mode: Mode, note: str = "") -> None:
+        """The resident of ``trip`` is home at ``t_home``."""
+        resident = self.residents[self.owner(trip)]
+        self.log.went_home(trip, mode, t_home, note)
+        resident.busy_until = t_home
+        self._push(t_home, _FREE, resident.index)
 
     def _free(self, index: int, time: float) -> None:
         resident = self.residents[index]
@@ -512,6 +627,8 @@ class KaiCityModel(mesa.Model):
                 self._dispatch_trip(item, time)
             elif kind == _ARRIVE:
                 self._arrive(item, time)
+            elif kind == _RETURN:
+                self._ride_home(item, time)
             else:
                 self._free(item, time)
 
@@ -537,6 +654,11 @@ class KaiCityModel(mesa.Model):
         self._process_until(t_end)
         for svc in self.transit_services:
             for arrival in svc.advance(t_end):
+                if arrival.trip_id >= self.log.n:  # a ride home
+                    trip = arrival.trip_id - self.log.n
+                    self.log.return_legs(trip, arrival.wait_s, arrival.in_vehicle_s, arrival.walk_s)
+                    self._home(trip, arrival.time, Mode(svc.mode))
+                    continue
                 self.log.legs(arrival.trip_id, arrival.wait_s, arrival.in_vehicle_s, arrival.walk_s)
                 self._trip_travel[arrival.trip_id] = arrival.time - self.log.t_depart[arrival.trip_id]
                 self._push(max(arrival.time, self.now), _ARRIVE, arrival.trip_id)

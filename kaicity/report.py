@@ -126,6 +126,19 @@ def plot_run(model, trips: pd.DataFrame, ts: pd.DataFrame, out: Path) -> list[st
     return names
 
 
+def _forgone_lines(rows: list[tuple[str, dict]]) -> list[str]:
+    """Table of forgone needs by reason (columns) for each group and zone row; none when nothing was forgone."""
+    reasons = [r for r in rows[0][1].get("forgone_by_reason", {}) if rows[0][1]["forgone_by_reason"][r]]
+    if not reasons:
+        return []
+    out = ["", "Forgone needs by reason (docs/odd.md, \"Opening hours, retries and forgone needs\"); pending at "
+           "the end: " + _fmt(rows[0][1]["pending"]) + ".", "",
+           "| group | " + " | ".join(reasons) + " |", "|---|" + "---|" * len(reasons)]
+    for name, b in rows:
+        out.append(f"| {name} | " + " | ".join(_fmt(b["forgone_by_reason"][r]) for r in reasons) + " |")
+    return out
+
+
 def run_markdown(summary: dict, plots: list[str]) -> str:
     """Markdown report of one run."""
     k = summary["kpis"]
@@ -143,6 +156,7 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
         lines.append(f"| {name} | {_fmt(b['needs'])} | {_fmt(b['met_share'], True)} | "
                      f"{_fmt(b['unmet_share'], True)} | {_fmt(b['time_to_service_min']['mean'])} | "
                      f"{_fmt(b['time_to_service_min']['p95'])} |")
+    lines += _forgone_lines(rows)
     acc = k["access"]
     lines += ["", "## 15-minute access", "", "| group | 15-min index | effective access |", "|---|---|---|"]
     for name, b in [("all", acc["overall"])] + list(acc["by_group"].items()) + list(acc["by_zone"].items()):

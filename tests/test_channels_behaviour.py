@@ -12,6 +12,8 @@ from kaicity.metrics import summarize, trips_frame
 from kaicity.model import EXCLUDE_AI, EXCLUDE_ONLINE, KaiCityModel
 from kaicity.scenario import load_scenario
 from kaicity.services.channel import Channel
+from kaicity.services.mode import Mode
+from kaicity.services.records import MODE_CODE
 
 SMALL = {"city.n_nodes": 1500, "population.residents": 1500, "simulation.days": 1,
          "simulation.tick_minutes": 5.0}
@@ -123,3 +125,37 @@ def test_ai_city_with_its_extras_off_runs_exactly_as_the_smart_city(ai, smart):
     base = KaiCityModel(smart).run()
     a, b = trips_frame(off), trips_frame(base)
     assert a.equals(b)
+
+
+def test_a_visitor_who_cannot_go_on_from_a_centre_goes_home_the_way_they_came_then_chooses_again(ai):
+    # centres open till 21 h, facilities close at 18 h: after 18 h nobody turned away at a centre can go on
+    busy = ai.with_overrides({"support_centres.count": 8, "support_centres.session_min": 5.0,
+                              "support_centres.opening_hours": [9, 21],
+                              "ai_services.literacy_required": 0.9, "simulation.days": 4})
+    model = KaiCityModel(busy)
+    for centre in model.support_centres:        # every centre is full whenever someone arrives
+        centre.admit = lambda arrival, max_queue_s: None
+    back: list[tuple[int, float, int, float, float]] = []
+    turn_back = model.turn_back
+
+    def spy(resident, need, time):
+        turn_back(resident, need, time)
+        back.append((need, time, int(model.log.mode[need]), float(model.log.t_home[need]),
+                     float(model._trip_travel[need])))
+
+    model.turn_back = spy
+    model.run()
+    assert len(back) >= 5
+    log = model.log
+    # nobody went on to a facility that was closed on their arrival
+    assert [v for v in model.visits if not model.places[v[1]].queue.is_open(v[2])] == []
+    walk_car = [b for b in back if b[2] in (MODE_CODE[Mode.WALK], MODE_CODE[Mode.CAR])]
+    assert walk_car
+    for _need, time, _mode, t_home, travel in walk_car:   # home after the way there, taken again
+        assert t_home == pytest.approx(time + travel)
+    needs = np.array([b[0] for b in back])
+    # never lost at the centre: chosen again from home and (nearly always) met there or still pending
+    assert np.isin(log.outcome[needs], (0, 1)).mean() > 0.8
+    for need, time, _mode, _t_home, _travel in back:
+        if log.outcome[need] == 1 and int(log.place[need]) >= 0:
+            assert log.t_depart[need] > time          # set off again only after coming home

@@ -12,6 +12,8 @@ from kaicity.metrics.drt import drt_kpis, drt_legs
 from kaicity.model import KaiCityModel
 from kaicity.plots.drt import plot_drt
 from kaicity.scenario import load_scenario
+from kaicity.services.mode import Mode
+from kaicity.services.records import MODE_CODE
 
 SMALL = {
     "city.n_nodes": 2000,
@@ -48,8 +50,14 @@ def test_drt_rides_reach_the_model_and_kpis_are_consistent(run):
     assert (legs["ride_s"].dropna() <= legs["max_ride_s"][legs["ride_s"].notna()] + 1e-3).all()
     done = legs[legs["status"] == "done"]
     trips = set(done["trip_id"])
-    # every finished ride was delivered to the model as an arrival: its need shows the DRT travel time
-    assert np.isfinite(run._trip_travel[list(trips)]).all()
+    # every finished ride was delivered to the model: an outbound ride as an arrival at the place,
+    # a ride home (trip id = log.n + the need's id) as the resident home by DRT
+    outbound = [t for t in trips if t < run.log.n]
+    home = [t - run.log.n for t in trips if t >= run.log.n]
+    assert outbound and home
+    assert np.isfinite(run.log.t_arrive[outbound]).all()
+    assert np.isfinite(run.log.t_home[home]).all()
+    assert (run.log.ret_mode[home] == MODE_CODE[Mode.DRT]).all()
     json.dumps(k)   # JSON-serialisable for summary.json
     for key in ("wait_min", "rejection_rate", "vehicle_km", "vehicle_hours", "empty_km", "rebalancing_km",
                 "pooled_share", "detour_factor", "occupancy_by_hour", "passengers_per_vehicle_hour",

@@ -123,8 +123,11 @@ class Resident(mesa.Agent):
         """Compare the channels open from ``origin`` and try them best first (see
         :func:`kaicity.services.channel.rank_channels`).
 
-        Remote channels are open only from home.  Returns False when none could be tried
-        (the need is then forgone from home, with the facility trip's reason).
+        Remote channels are open only from home.  Nobody travels to a closed place: from home a
+        trip that would arrive while its place is closed waits for the opening (counted as tried);
+        from elsewhere it is not made.  Returns False when none could be tried (from home the need
+        is then forgone with the facility trip's reason, or tried again later when the obstacle
+        may pass, :meth:`~kaicity.model.KaiCityModel.fail`).
         """
         m = self.model
         cat = int(m.needs.category[need])
@@ -150,25 +153,28 @@ class Resident(mesa.Agent):
                 self.use_remote_service(need, option.channel, now)
                 return True
             plan = plans[option.channel]
+            at_home = origin == self.home
+            if at_home and self.wait_if_closed_beyond_reach(need, plan, now):
+                return True
             if not plan.quoted:  # transit is asked only for the trip actually tried
                 access = m.centre_access if option.channel is Channel.SUPPORT_CENTRE else m.facility_access[cat]
                 plan = self.plan_trip(need, access, now, origin)
-            failure = self.go(need, plan, option.channel, now)
+            failure = self.go(need, plan, option.channel, now, at_home=at_home)
             if failure is None:
                 return True
             if option.channel is Channel.FACILITY:
                 reason = failure
         if origin == self.home:
-            m.forgo(need, reason, now)
+            m.fail(need, reason, now)  # forgone for a lasting reason, else tried again later
         return False
 
-    def go_on(self, need: int, now: float, origin: int, home_at: float) -> None:
-        """After a failed visit at ``origin`` (a closed or full centre, or an unresolved assisted session):
-        go on to a facility from there, or else go home (arriving at ``home_at``) and choose again."""
+    def go_on(self, need: int, now: float, origin: int) -> None:
+        """After a failed visit at ``origin`` (a full centre, or an unresolved assisted session): go on
+        to an open facility from there, or else go home by the way that brought the resident
+        (:meth:`~kaicity.model.KaiCityModel.turn_back`) and choose again once home."""
         if self.seek_service(need, now, origin):
             return
-        self.model.come_home(self, home_at)
-        self.model.escalate(need, 0, home_at)
+        self.model.turn_back(self, need, now)
 
     def _remote_open(self, need: int, channel: Channel, cat: int, alone: bool) -> bool:
         """The channel takes this need on, the resident is willing and (``alone``) able to use it."""
@@ -237,28 +243,72 @@ class Resident(mesa.Agent):
         choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
         return TripPlan(info, choice, request, quoted=quote or request is None)
 
-    def go(self, trip: int, plan: TripPlan, channel: Channel, now: float) -> str | None:
-        """Set off as planned; returns None, or why not (no mode fits, transit rejected the booking)."""
+    def wait_if_closed_beyond_reach(self, trip: int, plan: TripPlan, now: float) -> bool:
+        """When the nearest place of ``plan`` stays closed for longer than any trip the resident would
+        make, wait at home for its opening (:meth:`~kaicity.model.KaiCityModel.wait_for_opening`)
+        without asking transit for offers; returns whether the trip was put off."""
+        info = plan.info
+        nearest = info.walk_place if info.walk_place >= 0 else info.car_place
+        if nearest < 0 or (plan.quoted and plan.choice.mode is Mode.NONE):  # out of reach for good
+            return False
         m = self.model
-        if plan.choice.mode is Mode.NONE:
+        limit = float(m.population.max_trip_s[self.index])
+        if m.next_open(nearest, now) - now <= limit:
+            return False
+        m.wait_for_opening(trip, now, now + limit, nearest)
+        return True
+
+    def go(self, trip: int, plan: TripPlan, channel: Channel, now: float, at_home: bool = True) -> str | None:
+        """Set off as planned; returns None, or why not (no mode fits, transit rejected the booking,
+        the place would be closed on arrival).
+
+        Nobody travels to a closed place: the arrival of a walk or drive is known, that of a
+        transit ride lies between the offer without waiting and its promised latest arrival (both
+        must be open).  From home (``at_home``) such a trip is put off so as to arrive at the next
+        opening (:meth:`~kaicity.model.KaiCityModel.wait_for_opening`) and counts as made;
+        elsewhere it is not made (``"closed"``).
+        """
+        m = self.model
+        mode = plan.choice.mode
+        if mode is Mode.NONE:
             return plan.choice.reason or "too_far"
-        if plan.choice.mode in (Mode.BUS, Mode.DRT):
-            booking = m.transit_by_mode[plan.choice.mode.value].book(plan.request)
+        place = plan.place
+        if mode in (Mode.BUS, Mode.DRT):
+            offer = plan.choice.booking
+            arrivals = (now + offer.walk_s + offer.in_vehicle_s, offer.arrive_time)
+        else:
+            arrivals = (now + plan.choice.travel_s,)
+        for arrival in arrivals:
+            if m.next_open(place, arrival) > arrival:
+                if not at_home:
+                    return "closed"
+                m.wait_for_opening(trip, now, arrival, place)
+                return None
+        # walking home from the place, if a ride home is rejected (the last leg's walk)
+        walk_home_s = plan.info.walk_m / self.walking_speed if plan.info.walk_place >= 0 else math.inf
+        if mode in (Mode.BUS, Mode.DRT):
+            booking = m.transit_by_mode[mode.value].book(plan.request)
             if not booking.accepted:
                 return f"transit_rejected:{booking.reason}"
-            m.depart(self, trip, channel, plan.choice.mode, plan.place, now, travel_s=math.inf)
+            m.depart(self, trip, channel, mode, place, now, travel_s=math.inf, fallback_home_s=walk_home_s)
             return None
-        m.depart(self, trip, channel, plan.choice.mode, plan.place, now, travel_s=plan.choice.travel_s)
+        m.depart(self, trip, channel, mode, place, now, travel_s=plan.choice.travel_s, fallback_home_s=walk_home_s)
         return None
 
     def travel(self, trip: int, access, channel: Channel, now: float, final: bool = False) -> bool:
-        """Choose a mode to the place ``access`` leads to and set off.
+        """Choose a mode to the place ``access`` leads to and set off (or wait at home for it to open).
 
-        Returns False when no mode fits (the trip is then forgone if ``final``).
+        Returns False when no mode fits (if ``final`` the model then forgoes the trip or tries it
+        again later, :meth:`~kaicity.model.KaiCityModel.fail`).
         """
-        failure = self.go(trip, self.plan_trip(trip, access, now), channel, now)
+        plan = self.plan_trip(trip, access, now, quote=False)
+        if self.wait_if_closed_beyond_reach(trip, plan, now):
+            return True
+        if not plan.quoted:
+            plan = self.plan_trip(trip, access, now)
+        failure = self.go(trip, plan, channel, now)
         if failure is None:
             return True
         if final:
-            self.model.forgo(trip, failure, now)
+            self.model.fail(trip, failure, now)
         return False

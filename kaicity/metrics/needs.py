@@ -1,4 +1,5 @@
-"""Needs: counts and met / forgone shares by group, zone, category and delivery channel.
+"""Needs: counts and met / forgone shares by group, zone, category and delivery channel;
+forgone needs by reason.
 
 Shares are of **all** needs of the subset (``met / needs``, pending included): the
 definition of ``summary.json`` and of the live view.  Counts are people (agents x scale).
@@ -11,6 +12,7 @@ import pandas as pd
 from kaicity.categories import CATEGORIES, ZONES
 from kaicity.metrics._num import num
 from kaicity.metrics.time import time_stats
+from kaicity.services.visits import FORGONE_REASONS
 
 
 def met_share(met: float, needs: float) -> float | None:
@@ -33,7 +35,14 @@ def needs_block(df: pd.DataFrame, scale: float) -> dict:
         "unmet_share": met_share(forgone, n),
         "time_to_service_min": time_stats(met["time_to_service_min"].to_numpy(dtype=float)),
         "met_by_delivery": {k: int(v) * scale for k, v in by_delivery.items()},
+        "forgone_by_reason": forgone_by_reason(df, scale),
     }
+
+
+def forgone_by_reason(df: pd.DataFrame, scale: float) -> dict:
+    """Forgone needs per reason of :data:`~kaicity.services.visits.FORGONE_REASONS` (every reason listed)."""
+    counts = df.loc[df["outcome"] == "forgone", "reason"].value_counts()
+    return {r: int(counts.get(r, 0)) * scale for r in FORGONE_REASONS}
 
 
 def need_sections(df: pd.DataFrame, scale: float) -> dict:

@@ -14,6 +14,8 @@ def trips_frame(model) -> pd.DataFrame:
 
     Times are minutes since the start of the run; ``time_to_service_min`` is wait +
     travel + queue until service starts.  Needs served after the horizon count as pending.
+    ``retries`` and the ``return_*`` / ``t_home_min`` columns describe put-off tries and the
+    way home (:meth:`~kaicity.services.records.NeedLog.return_columns`).
 
     Parameters
     ----------
@@ -52,4 +54,5 @@ def trips_frame(model) -> pd.DataFrame:
         "travel_min": log.travel_s[:n] / 60.0,
         "queue_min": queue,
         "time_to_service_min": tts,
+        **log.return_columns(n),
     })

@@ -148,6 +148,18 @@ _RATE_DEFAULTS = {
     "daily": {"child": 0.02, "adult": 0.15, "elderly": 0.15},
     "culture": {"child": 0.05, "adult": 0.05, "elderly": 0.04},
 }
+#: Healthcare needs come mostly in the morning (outpatient visits concentrate before noon); welfare and
+#: administration needs in office hours.  Both assumptions; other categories follow ``hourly_profile``.
+_HEALTHCARE_HOURLY = normalise_profile(
+    [0, 0, 0, 0, 0, 0, .01, .05, .12, .15, .14, .11, .06, .07, .07, .06, .05, .04, .03, .02, .02, 0, 0, 0])
+_WELFARE_HOURLY = normalise_profile(
+    [0, 0, 0, 0, 0, 0, 0, .02, .06, .12, .13, .12, .08, .08, .11, .11, .09, .06, .02, 0, 0, 0, 0, 0])
+CategoryProfile = keyed_map(
+    "CategoryProfile", "category",
+    {"healthcare": _HEALTHCARE_HOURLY, "welfare": _WELFARE_HOURLY, "education": None, "daily": None,
+     "culture": None}, HourlyProfile | None,
+    "24 hourly weights of the time needs of a category arise (null: needs.hourly_profile).",
+    allowed="24 numbers >= 0, not all zero, or null")
 DailyRate = keyed_map("DailyRate", "category", {
     cat: keyed_map(f"Rate{cat.capitalize()}", "group", rates, float,
                    f"Needs per person per day for {cat}, by group.", ge=0, le=10)
@@ -165,7 +177,20 @@ class NeedsSection(Section):
     hourly_profile: HourlyProfile = _f(
         factory=lambda: list(_DEFAULT_HOURLY), unit="weight per hour 0..23",
         description="Time-of-day profile of needs: 24 non-negative weights, normalised to sum to 1 "
-                    "(default peaks 9-12 h and 14-18 h, none at night)",
+                    "(default peaks 9-12 h and 14-18 h, none at night); categories without their own "
+                    "profile in category_profile",
         allowed="24 numbers >= 0, not all zero")
+    category_profile: CategoryProfile = _f(  # type: ignore[valid-type]
+        factory=CategoryProfile, unit="weight per hour 0..23",
+        description="Time-of-day profile of each category's needs (null: hourly_profile); default: "
+                    "healthcare mostly 8-12 h (58% before noon), welfare in office hours 8-18 h",
+        source="assumption; plausible range: 40-70% of healthcare needs before noon")
+    expiry_h: float = _f(72.0, gt=0, le=24 * 365, unit="h", range=(24, 168),
+                         description="A need not met within this time after it arose is forgone (the last "
+                                     "obstacle is its reason); until then closed places, rejected transit and "
+                                     "full queues only put it off")
+    retry_min: float = _f(60.0, gt=0, le=24 * 60, unit="min", range=(15, 240),
+                          description="A resident whose transit request or visit failed tries again this "
+                                      "much later (also for a rejected ride home)")
 
 

@@ -33,9 +33,10 @@ class FacilitiesSection(Section):
     opening_hours: OpeningHours = _f(  # type: ignore[valid-type]
         factory=OpeningHours, unit="h", description="[open, close) hours of facilities",
         allowed=HOURS_ALLOWED)
-    max_queue_min: float = _f(60.0, ge=0, le=1440, unit="min",
-                              description="A resident who arrives to a longer queue leaves unserved "
-                                          "(the need is forgone, reason 'queue')")
+    max_queue_min: float = _f(60.0, ge=0, le=1440, unit="min", range=(15, 120),
+                              description="A resident who arrives to a longer queue (or is not served "
+                                          "before closing) goes home and tries again needs.retry_min later, "
+                                          "until the need expires (reason 'queue_full')")
 
 
 _RESOLUTION = {"healthcare": 0.7, "education": 0.9, "welfare": 0.8, "daily": 0.9, "culture": 0.9}

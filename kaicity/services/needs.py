@@ -1,4 +1,5 @@
-"""Need generation: Poisson counts per agent, category and day, spread by a time-of-day profile.
+"""Need generation: Poisson counts per agent, category and day, spread by a time-of-day profile
+per category.
 
 Needs are drawn once for the whole horizon from the ``needs`` random stream, together
 with the per-need uniform draw that later decides whether the need can be served
@@ -46,6 +47,21 @@ def rate_matrix(daily_rate) -> np.ndarray:
     return np.array([[float(by_key(by_key(daily_rate, c), g)) for g in GROUPS] for c in CATEGORIES])
 
 
+def profile_matrix(hourly_profile, category_profile=None) -> np.ndarray:
+    """24 hourly weights per category ``[category, hour]``, each row summing to 1.
+
+    ``category_profile`` maps a category to its own 24 weights, or to None (or is None)
+    for the general ``hourly_profile``.
+    """
+    general = np.asarray(hourly_profile, dtype=float)
+    rows = []
+    for c in CATEGORIES:
+        own = None if category_profile is None else by_key(category_profile, c)
+        rows.append(general if own is None else np.asarray(own, dtype=float))
+    out = np.vstack(rows)
+    return out / out.sum(axis=1, keepdims=True)
+
+
 def generate_needs(group: np.ndarray, rates: np.ndarray, hourly_profile: np.ndarray, days: int,
                    start_hour: float, seed: int) -> Needs:
     """Draw every need of the horizon.
@@ -57,7 +73,8 @@ def generate_needs(group: np.ndarray, rates: np.ndarray, hourly_profile: np.ndar
     rates
         ``[category, group]`` needs per person per day (see :func:`rate_matrix`).
     hourly_profile
-        24 weights of the clock hour in which needs arise (normalised here).
+        24 weights of the clock hour in which needs arise (normalised here), one profile for
+        every category or one row per category (see :func:`profile_matrix`).
     days
         Horizon in days.
     start_hour
@@ -72,7 +89,10 @@ def generate_needs(group: np.ndarray, rates: np.ndarray, hourly_profile: np.ndar
     """
     rng = stream(seed, "needs")
     profile = np.asarray(hourly_profile, dtype=float)
-    profile = profile / profile.sum()
+    if profile.ndim == 1:
+        profile = np.tile(profile, (len(CATEGORIES), 1))
+    cdf = np.cumsum(profile, axis=1)
+    cdf = cdf / cdf[:, -1:]
     n = len(group)
     residents, categories = [], []
     for c in range(len(CATEGORIES)):
@@ -84,7 +104,11 @@ def generate_needs(group: np.ndarray, rates: np.ndarray, hourly_profile: np.ndar
     category = np.concatenate(categories) if categories else np.zeros(0, dtype=np.int8)
     m = len(resident)
     day = rng.integers(0, days, size=m)
-    hour = rng.choice(24, size=m, p=profile)
+    u_hour = rng.random(m)  # the draw Generator.choice(24, p=...) makes: same needs for one shared profile
+    hour = np.empty(m, dtype=np.int64)
+    for c in range(len(CATEGORIES)):
+        mask = category == c
+        hour[mask] = np.searchsorted(cdf[c], u_hour[mask], side="right")
     clock = day * DAY_S + (hour + rng.random(m)) * 3600.0
     t = clock - start_hour * 3600.0
     t = np.where(t < 0, t + days * DAY_S, t)

@@ -64,6 +64,16 @@ class ServerPool:
         """True when the pool has no servers (zero capacity)."""
         return self.servers <= 0
 
+    def is_open(self, t: float) -> bool:
+        """Whether the place is open at time ``t`` (``[open, close)`` of the clock)."""
+        return not self.closed_for_good and self.next_open(t) == t
+
+    def next_open(self, t: float) -> float:
+        """Earliest time >= ``t`` at which the place is open (``inf`` with no servers)."""
+        if self.closed_for_good:
+            return math.inf
+        return next_open_time(t, self.open_hour, self.close_hour, self.start_hour)
+
     def predicted_start(self, arrival: float) -> float:
         """When a customer arriving at ``arrival`` would start service (``inf`` with no servers)."""
         if self.closed_for_good:

@@ -31,9 +31,12 @@ class Outcome(IntEnum):
 class NeedLog:
     """Per-need outcome arrays (index = need id), filled as the run goes.
 
-    Times are simulation seconds (``nan`` when not reached).  ``reason`` holds a short
-    text for forgone needs (``"too_far"``, ``"queue"``, ``"no_facility"``,
-    ``"transit_rejected:..."``, ...).
+    Times are simulation seconds (``nan`` when not reached).  ``reason`` holds the reason of
+    forgone needs (one of :data:`kaicity.services.visits.FORGONE_REASONS`); ``retries`` counts
+    the times a need was put off (closed place, rejected transit, full queue).  The ``ret_*``
+    arrays describe the way home after the last visit: its mode, when the resident was home,
+    the transit leg times and ``ret_note`` (e.g. ``"walked:capacity"`` when the ride home was
+    rejected and the resident walked).
     """
 
     def __init__(self, n: int) -> None:
@@ -52,6 +55,13 @@ class NeedLog:
         self.walk_s = nan.copy()
         self.travel_s = nan.copy()
         self.reason: dict[int, str] = {}
+        self.retries = np.zeros(n, dtype=np.int32)
+        self.ret_mode = np.full(n, MODE_CODE[Mode.NONE], dtype=np.int8)
+        self.t_home = nan.copy()
+        self.ret_wait_s = nan.copy()
+        self.ret_in_vehicle_s = nan.copy()
+        self.ret_walk_s = nan.copy()
+        self.ret_note: dict[int, str] = {}
 
     def plan(self, i: int, channel: Channel, mode: Mode, place: int, depart: float) -> None:
         """A trip (or remote session) has been chosen for need ``i``."""
@@ -81,3 +91,26 @@ class NeedLog:
         self.in_vehicle_s[i] = in_vehicle_s
         self.walk_s[i] = walk_s
         self.travel_s[i] = wait_s + in_vehicle_s + walk_s
+
+    def went_home(self, i: int, mode: Mode, t_home: float, note: str = "") -> None:
+        """The resident of trip ``i`` is home at ``t_home`` after travelling by ``mode``."""
+        self.ret_mode[i] = MODE_CODE[mode]
+        self.t_home[i] = t_home
+        if note:
+            self.ret_note[i] = note
+
+    def return_legs(self, i: int, wait_s: float, in_vehicle_s: float, walk_s: float) -> None:
+        """Transit leg times of the way home of trip ``i``."""
+        self.ret_wait_s[i] = wait_s
+        self.ret_in_vehicle_s[i] = in_vehicle_s
+        self.ret_walk_s[i] = walk_s
+
+    def return_columns(self, n: int) -> dict[str, object]:
+        """Columns of ``trips.csv`` about retries and the way home, for the first ``n`` trips."""
+        return {
+            "retries": self.retries[:n],
+            "return_mode": np.array([MODE_NAMES[int(m)] for m in self.ret_mode[:n]], dtype=object),
+            "t_home_min": self.t_home[:n] / 60.0,
+            "return_wait_min": self.ret_wait_s[:n] / 60.0,
+            "return_note": [self.ret_note.get(i, "") for i in range(n)],
+        }
