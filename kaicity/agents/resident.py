@@ -134,8 +134,9 @@ class Resident(mesa.Agent):
         car_s = info.car_s if self.has_car else math.inf
         quotes = []
         if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
+            # buses may take the rider to ANY place of the kind: door-to-door time decides
             request = TripRequest(trip, self.index, self.home, walk_node, now, self.walking_speed,
-                                  self.walking_speed * p.walk_tolerance_s[self.index])
+                                  self.walking_speed * p.walk_tolerance_s[self.index], dest_access=access)
             quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
         choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
         if choice.mode is Mode.NONE:
@@ -149,7 +150,8 @@ class Resident(mesa.Agent):
                 if final:
                     m.forgo(trip, f"transit_rejected:{booking.reason}", now)
                 return False
-            place = info.walk_place if info.walk_place >= 0 else info.car_place
+            place = booking.place if booking.place >= 0 else (
+                info.walk_place if info.walk_place >= 0 else info.car_place)
             m.depart(self, trip, channel, choice.mode, place, now, travel_s=math.inf)
             return True
         place = info.car_place if choice.mode is Mode.CAR else info.walk_place

@@ -48,12 +48,18 @@ def num_text(x: Any) -> str:
 
 def doc_field(default: Any = ..., *, description: str, unit: str = "", source: str = "assumption",
               allowed: str | None = None, factory: Any = None, setting: bool = False,
-              **constraints: Any) -> Any:
+              range: tuple[float, float] | None = None, **constraints: Any) -> Any:  # noqa: A002
     """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed).
 
     ``setting=True`` marks a model setting (a choice, not a fact about the world): its source is "-".
+    ``range=(lo, hi)`` is the plausible range of an assumption (kept in the metadata and
+    appended to the source text).
     """
+    if range is not None and not setting:
+        source = f"{source}; plausible range {num_text(range[0])}-{num_text(range[1])}"
     extra: dict[str, Any] = {"unit": unit, "source": "-" if setting else source}
+    if range is not None:
+        extra["range"] = [range[0], range[1]]
     if allowed is not None:
         extra["allowed"] = allowed
     if factory is not None:
