@@ -297,7 +297,8 @@ class KaiCityModel(mesa.Model):
             self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
             drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
             if vehicles < DRT_MIN_SIMULATED_FLEET:
-                self.warn(f"transit.drt.vehicles: only {vehicles} van(s) simulated ({int(self.scenario.transit.drt.vehicles)}"
+                real = int(self.scenario.transit.drt.vehicles)
+                self.warn(f"transit.drt.vehicles: only {vehicles} van(s) simulated ({real}"
                           f" real / population.scale {scale:g}); below {DRT_MIN_SIMULATED_FLEET} simulated vans "
                           "pooling and waits do not behave like the real fleet: DRT results of this run are NOT "
                           "representative; lower population.scale")
