@@ -4,8 +4,9 @@ With ``population.scale`` s > 1 one agent stands for s people, so a place must s
 at 1/s of its real rate.  :func:`scaled_pool` keeps the real number of servers where the
 sample allows (``ceil(servers / s)`` simulated servers) and lengthens the time each agent
 *occupies* a server so that the simulated service rate is exactly the real rate divided by
-s; the agent's own visit still takes the real service time.  No place is rounded up to one
-full-rate server.
+s; the agent's own visit still takes the real service time, and the wait it sees for a free
+server is the pool's wait divided by the stretch (:attr:`ServerPool.dilation`), so waits are
+real-time waits.  No place is rounded up to one full-rate server.
 """
 
 from __future__ import annotations
@@ -103,11 +104,25 @@ class ServerPool:
         """True when the pool has no servers (zero capacity)."""
         return self.servers <= 0
 
+    @property
+    def dilation(self) -> float:
+        """How much longer an agent holds a server than a person (``occupancy_s / service_s``, >= 1)."""
+        return max(self.occupancy_s / self.service_s, 1.0) if self.service_s > 0 else 1.0
+
     def predicted_start(self, arrival: float) -> float:
-        """When a customer arriving at ``arrival`` would start service (``inf`` with no servers)."""
+        """When a customer arriving at ``arrival`` would start service (``inf`` with no servers).
+
+        The wait for a free server is divided by :attr:`dilation`: a scaled pool runs
+        ``dilation`` times slower than the real place, so its queue waits are real waits
+        stretched by that factor (a wait for the opening hour is not stretched).
+        """
         if self.closed_for_good:
             return math.inf
-        t = max(arrival, self._free_at[0])
+        free = self._free_at[0]
+        if free <= arrival:
+            t = arrival
+        else:
+            t = free if self.dilation == 1.0 else arrival + (free - arrival) / self.dilation
         return next_open_time(t, self.open_hour, self.close_hour, self.start_hour)
 
     def admit(self, arrival: float) -> tuple[float, float]:
@@ -116,7 +131,9 @@ class ServerPool:
         if math.isinf(start):
             return start, start
         end = start + self.service_s
-        heapq.heapreplace(self._free_at, start + self.occupancy_s)
+        held_from = next_open_time(max(arrival, self._free_at[0]), self.open_hour, self.close_hour,
+                                   self.start_hour)
+        heapq.heapreplace(self._free_at, held_from + self.occupancy_s)
         self.served += 1
         self.busy_s += self.occupancy_s
         return start, end

@@ -21,7 +21,9 @@ def test_scaled_pool_serves_agents_at_the_real_rate_over_the_scale(servers, scal
     pool = ServerPool(k, service_s, 0.0, 24.0, 0.0, occupancy_s=occupancy)
     horizon = 100 * service_s * max(scale, 1.0)
     served = 0
-    while pool.predicted_start(0.0) < horizon:
+    # waits seen by agents are the pool's waits divided by its stretch (real-time waits)
+    assert pool.dilation == pytest.approx(occupancy / service_s)
+    while pool.predicted_start(0.0) * pool.dilation < horizon:
         start, end = pool.admit(0.0)
         assert end - start == service_s  # the agent's own visit takes the real service time
         served += 1
