@@ -274,23 +274,24 @@ class BusNetwork(TransitService):
         """Greedy feeders: from the densest cluster of walk nodes beyond ``coverage_walk_m`` of
         every stop, drive to the nearest existing stop (where the feeder meets the network)."""
         walk, drive = self.city.walk, self.city.drive
-        for f in range(max_feeders):
-            if not self.patterns:
-                return
-            uncovered = self.stop_walk_m() > self.coverage_walk_m
+        skipped = np.zeros(walk.n_nodes, dtype=bool)  # clusters no feeder can reach (islands)
+        attempts = 0
+        while self.feeders_built < max_feeders and self.patterns and attempts < 2 * max_feeders + 10:
+            attempts += 1
+            uncovered = (self.stop_walk_m() > self.coverage_walk_m) & ~skipped
             seed = feeder_seed(walk, uncovered, self.coverage_walk_m, FEEDER_MIN_NODES)
             if seed < 0:
                 return
             start = int(self.city.walk_to_drive[seed])
             stops = np.unique(np.concatenate([p.stops for p in self.patterns]))
-            times = routing.shortest_times(drive, start)[stops]
-            if not np.isfinite(times).any():
-                # an island: mark it covered for the search by skipping; nothing more to reach
-                return
-            end = int(stops[int(np.argmin(times))])
+            times = np.asarray(routing.shortest_times(drive, start)).ravel()[stops]
             kind = "rural" if walk.zone[seed] == ZONE_CODE["rural"] else "urban"
-            if self._add_line(f"F{f + 1}", kind, [start, end], spacing, self._headways[kind]) == 0:
-                return
+            if (not np.isfinite(times).any() or self._add_line(
+                    f"F{self.feeders_built + 1}", kind, [start, int(stops[int(np.argmin(times))])], spacing,
+                    self._headways[kind]) == 0):
+                near = np.hypot(walk.x - walk.x[seed], walk.y - walk.y[seed]) <= self.coverage_walk_m
+                skipped |= near
+                continue
             self.feeders_built += 1
 
     def _transfer_points(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
