@@ -155,14 +155,16 @@ class KaiCityModel(mesa.Model):
             self.warnings.append(message)
             warnings.warn(message, KaicityWarning, stacklevel=2)
 
-    def _warn_scaled(self, key: str, asked: int, simulated: int, unit: str) -> None:
-        """Warn when a count divided by ``population.scale`` stands for > 20% more or less than asked."""
+    def _warn_scaled(self, key: str, asked: int, simulated: int, unit: str, extra: str = "",
+                     force: bool = False) -> None:
+        """Warn when a count divided by ``population.scale`` stands for > 20% more or less than asked
+        (or always with ``force``); ``extra`` is appended to the one-line message."""
         scale = self.population.scale
         real = simulated * scale
-        if abs(real - asked) > 0.2 * asked:
+        if force or abs(real - asked) > 0.2 * asked:
             self.warn(f"{key}: {asked:,} {unit} at population.scale {scale:g} are simulated as {simulated:,} "
                       f"(the count divided by the scale, at least 1), i.e. {real:,.0f} real {unit}; "
-                      "use a multiple of the scale or a smaller scale")
+                      "use a multiple of the scale or a smaller scale" + extra)
 
     def _check_facility_counts(self) -> None:
         """Warn for each category whose requested synthetic facility count was not met."""
@@ -294,14 +296,12 @@ class KaiCityModel(mesa.Model):
         vehicles = int(drt_cfg.vehicles)
         if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
             vehicles = max(1, round(drt_cfg.vehicles / scale))
-            self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
+            small = vehicles < DRT_MIN_SIMULATED_FLEET
+            self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles", force=small,
+                              extra=(f"; below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not "
+                                     "behave like the real fleet: DRT results of this run are NOT representative"
+                                     if small else ""))
             drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
-            if vehicles < DRT_MIN_SIMULATED_FLEET:
-                real = int(self.scenario.transit.drt.vehicles)
-                self.warn(f"transit.drt.vehicles: only {vehicles} van(s) simulated ({real}"
-                          f" real / population.scale {scale:g}); below {DRT_MIN_SIMULATED_FLEET} simulated vans "
-                          "pooling and waits do not behave like the real fleet: DRT results of this run are NOT "
-                          "representative; lower population.scale")
         self.population_report["drt_vehicles_simulated"] = vehicles
         self.simulated["drt_vehicles"] = vehicles
         self.drt = DRTService(self.city, drt_cfg, horizon_s=self.horizon_s, start_hour=self.start_hour,
