@@ -39,7 +39,7 @@ from kaicity.services.mode import Mode
 from kaicity.services.needs import DAY_S, generate_needs, profile_matrix, rate_matrix
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key, synthesize_population
-from kaicity.services.queues import servers_for_capacity
+from kaicity.services.queues import scaled_pool, servers_for_capacity
 from kaicity.services.random_streams import stream
 from kaicity.services.records import DELIVERIES, MODE_CODE, MODE_NAMES, NeedLog
 from kaicity.services.remote import RemoteService, draw_traits, resolution_draws
@@ -75,6 +75,10 @@ def city_for(scenario: Scenario) -> City:
     counts = tuple(sorted(explicit.items())) if explicit else None
     return _cached_city(c.spec(), str(c.facilities), counts, str(c.facility_placement))
 
+
+#: Fewest simulated DRT vans at which pooling and waits still behave like the real fleet's
+#: (assumption: with fewer, one busy van decides every wait); below it a scaled run warns loudly.
+DRT_MIN_SIMULATED_FLEET = 5
 
 #: Largest run seed (numpy's SeedSequence and Mesa take any non-negative int; 32 bits keeps runs portable).
 MAX_SEED = 2**32 - 1
@@ -174,6 +178,8 @@ class KaiCityModel(mesa.Model):
             raise SimulationError("the city has no walkable nodes")
         #: one line per request the model adjusted (see :meth:`warn`); summary.json's ``warnings``
         self.warnings: list[str] = []
+        #: capacities as simulated (after population.scale): summary.json's ``simulated``
+        self.simulated: dict = {}
 
         self.population, self.population_report = synthesize_population(
             self.city.walk.zone, scenario.population, self.run_seed)
@@ -215,14 +221,16 @@ class KaiCityModel(mesa.Model):
             self.warnings.append(message)
             warnings.warn(message, KaicityWarning, stacklevel=2)
 
-    def _warn_scaled(self, key: str, asked: int, simulated: int, unit: str) -> None:
-        """Warn when a count divided by ``population.scale`` stands for > 20% more or less than asked."""
+    def _warn_scaled(self, key: str, asked: int, simulated: int, unit: str, extra: str = "",
+                     force: bool = False) -> None:
+        """Warn when a count divided by ``population.scale`` stands for > 20% more or less than asked
+        (or always with ``force``); ``extra`` is appended to the one-line message."""
         scale = self.population.scale
         real = simulated * scale
-        if abs(real - asked) > 0.2 * asked:
+        if force or abs(real - asked) > 0.2 * asked:
             self.warn(f"{key}: {asked:,} {unit} at population.scale {scale:g} are simulated as {simulated:,} "
                       f"(the count divided by the scale, at least 1), i.e. {real:,.0f} real {unit}; "
-                      "use a multiple of the scale or a smaller scale")
+                      "use a multiple of the scale or a smaller scale" + extra)
 
     def _check_facility_counts(self) -> None:
         """Warn for each category whose requested synthetic facility count was not met."""
@@ -262,13 +270,14 @@ class KaiCityModel(mesa.Model):
         for cat in CATEGORIES:
             rows = city.facilities_of(cat)
             service_min = float(by_key(fac.service_min, cat))
-            servers = servers_for_capacity(float(by_key(fac.capacity_per_hour, cat)) / self.population.scale,
-                                           service_min)
+            # real servers; the facility serves agents at 1/scale of their rate (queues.scaled_pool)
+            servers = servers_for_capacity(float(by_key(fac.capacity_per_hour, cat)), service_min)
             hours = tuple(float(h) for h in by_key(fac.opening_hours, cat))
+            self.simulated.setdefault("facility_servers", {})[cat] = self._pool_note(servers, service_min)
             ids, wn, dn = [], [], []
             for row in rows.itertuples(index=False):
                 agent = ServiceFacility(self, cat, row.node, row.drive_node, servers, service_min, hours,
-                                        str(row.name))
+                                        str(row.name), scale=self.population.scale)
                 self.places.append(agent)
                 if agent.is_open_for_service:
                     ids.append(len(self.places) - 1)
@@ -276,6 +285,7 @@ class KaiCityModel(mesa.Model):
                     dn.append(row.drive_node)
             self.facility_access.append(PlaceAccess(city, np.array(wn), np.array(dn), np.array(ids)))
         centres = sc.support_centres
+        self.simulated["support_centre_staff"] = self._pool_note(int(centres.staff), float(centres.session_min))
         self.support_centres: list[AISupportCentre] = []
         nodes = place_support_centres(city, self.population, int(centres.count), str(centres.placement),
                                       stream(self.run_seed, "support_centres"), warn=self.warn)
@@ -283,7 +293,8 @@ class KaiCityModel(mesa.Model):
         for k, node in enumerate(nodes):
             agent = AISupportCentre(self, int(node), int(city.walk_to_drive[node]), int(centres.staff),
                                     float(centres.session_min), tuple(float(h) for h in centres.opening_hours),
-                                    float(centres.literacy_gain), name=f"AI support centre {k + 1}")
+                                    float(centres.literacy_gain), name=f"AI support centre {k + 1}",
+                                    scale=self.population.scale)
             self.places.append(agent)
             self.support_centres.append(agent)
             if agent.is_open_for_service:
@@ -292,6 +303,11 @@ class KaiCityModel(mesa.Model):
                 dn.append(agent.drive_node)
         self.centre_access = PlaceAccess(city, np.array(wn), np.array(dn), np.array(ids))
         self.has_support_centres = not self.centre_access.empty
+
+    def _pool_note(self, servers: int, service_min: float) -> dict:
+        """Real and simulated servers of one place and the minutes an agent holds a server."""
+        k, occupancy_s = scaled_pool(servers, service_min * 60.0, self.population.scale)
+        return {"real": servers, "simulated": k, "agent_occupancy_min": occupancy_s / 60.0}
 
     def _build_training(self) -> None:
         """Voluntary training visits to support centres (drawn from their own random stream)."""
@@ -323,11 +339,11 @@ class KaiCityModel(mesa.Model):
         scale = self.population.scale
         if sc.transit.bus.enabled:
             bus_cfg = sc.transit.bus
-            if scale != 1.0:  # one agent is `scale` riders: seats shrink with the sample (as in MATSim)
-                bus_cfg = bus_cfg.model_copy(update={"capacity": max(1, math.ceil(bus_cfg.capacity / scale))})
-                self._warn_scaled("transit.bus.capacity", int(sc.transit.bus.capacity), bus_cfg.capacity,
-                                  "seats")
-            self.bus = BusNetwork(self.city, bus_cfg, self.horizon_s, self.start_hour, max_walk_m=max_walk)
+            # one agent is `scale` riders: a run holds capacity/scale agents on average (as in MATSim)
+            self.bus = BusNetwork(self.city, bus_cfg, self.horizon_s, self.start_hour, max_walk_m=max_walk,
+                                  scale=scale)
+            self.simulated["bus_seats_per_run"] = float(bus_cfg.capacity) / scale
+            self.bus.coverage_homes = self.population.home
             if self.bus.lines_built < self.bus.lines_requested:
                 key = "transit.bus.n_lines" if bus_cfg.lines == "auto" else "transit.bus.lines"
                 self.warn(f"{key}: {self.bus.lines_requested:,} bus lines requested but only "
@@ -340,13 +356,23 @@ class KaiCityModel(mesa.Model):
         self.transit_by_mode = {svc.mode: svc for svc in self.transit_services}
 
     def _build_drt(self, scale: float) -> None:
-        """The DRT service (the fleet shrinks with the sample) and a Mesa agent per van."""
+        """The DRT service (the fleet shrinks with the sample) and a Mesa agent per van.
+
+        Below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans pooling and waits no longer behave
+        like the real fleet's: the run says so in its warnings (report.md and summary.json).
+        """
         drt_cfg = self.scenario.transit.drt
+        vehicles = int(drt_cfg.vehicles)
         if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
             vehicles = max(1, round(drt_cfg.vehicles / scale))
-            self.population_report["drt_vehicles_simulated"] = vehicles
-            self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
+            small = vehicles < DRT_MIN_SIMULATED_FLEET
+            self._warn_scaled("transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles", force=small,
+                              extra=(f"; below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not "
+                                     "behave like the real fleet: DRT results of this run are NOT representative"
+                                     if small else ""))
             drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
+        self.population_report["drt_vehicles_simulated"] = vehicles
+        self.simulated["drt_vehicles"] = vehicles
         self.drt = DRTService(self.city, drt_cfg, horizon_s=self.horizon_s, start_hour=self.start_hour,
                               rng=stream(self.run_seed, "drt"), people=float(self.scenario.population.people),
                               homes=self.population.home, population_scale=float(self.population.scale))

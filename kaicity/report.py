@@ -56,6 +56,7 @@ def write_run(model, out: Path) -> dict:
         "population_scale": model.population.scale,
         "city": model.city.summary(),
         "warnings": list(getattr(model, "warnings", [])),  # requests the model adjusted
+        "simulated": dict(getattr(model, "simulated", {})),  # capacities after population.scale
         "kpis": kpis,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
@@ -146,6 +147,10 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
              f"Seed {summary['seed']}, {summary['days']} day(s), {summary['residents']:,} agents "
              f"× {summary['population_scale']} people. City: {summary['city']['name']} "
              f"({summary['city']['walk_nodes']:,} walk nodes).", ""]
+    sim = summary.get("simulated") or {}
+    if "drt_vehicles" in sim or "bus_seats_per_run" in sim:
+        lines += [f"Simulated fleet: {sim.get('drt_vehicles', 0)} DRT van(s); "
+                  f"{_fmt(sim.get('bus_seats_per_run'))} bus seats per run (mean, agents).", ""]
     if summary.get("warnings"):  # requests the model could not meet exactly
         lines += ["## Warnings", "", *[f"- {w}" for w in summary["warnings"]], ""]
     lines += ["## Needs", "", "| group | needs | met | forgone | mean time to service (min) | p95 (min) |",

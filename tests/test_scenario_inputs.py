@@ -274,7 +274,8 @@ def clamped(tmp_path_factory):
     return model, [w for w in caught if issubclass(w.category, KaicityWarning)], summary, out
 
 
-@pytest.mark.parametrize("key", ["support_centres.count", "transit.drt.vehicles", "transit.bus.capacity",
+# (bus seats are not clamped: runs hold capacity/scale agents on average, see summary["simulated"])
+@pytest.mark.parametrize("key", ["support_centres.count", "transit.drt.vehicles",
                                  "transit.bus.n_lines", "city.facility_counts.healthcare"])
 def test_each_clamp_is_warned_and_written_to_summary_and_report(clamped, key):
     model, caught, summary, out = clamped
@@ -294,6 +295,8 @@ def test_clamp_messages_say_what_was_asked_and_what_was_done(clamped):
     assert f"10,000 centres requested but only {placed:,} placed" in by_key["support_centres.count"]
     assert "6 vehicles at population.scale 10 are simulated as 1" in by_key["transit.drt.vehicles"]
     assert "10 real vehicles" in by_key["transit.drt.vehicles"]
+    assert "NOT representative" in by_key["transit.drt.vehicles"]  # 1 simulated van: too few to pool
+    assert model.simulated["bus_seats_per_run"] == pytest.approx(3 / 10)  # seats as a rate, not clamped
     built = model.bus.lines_built
     assert f"1,000 bus lines requested but only {built:,}" in by_key["transit.bus.n_lines"]
     n_health = sum(1 for p in model.places if getattr(p, "category", None) == "healthcare")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 
 from kaicity.services.learning import train
-from kaicity.services.queues import ServerPool
+from kaicity.services.queues import ServerPool, scaled_pool
 
 
 class ServiceFacility(mesa.Agent):
@@ -28,17 +28,22 @@ class ServiceFacility(mesa.Agent):
         ``(open, close)`` clock hours.
     name
         Display name.
+    scale
+        People per agent: the real ``servers`` serve agents at 1/scale of their rate
+        (:func:`kaicity.services.queues.scaled_pool`).
     """
 
     def __init__(self, model, category: str, node: int, drive_node: int, servers: int,
-                 service_min: float, opening_hours: tuple[float, float], name: str = "") -> None:
+                 service_min: float, opening_hours: tuple[float, float], name: str = "",
+                 scale: float = 1.0) -> None:
         super().__init__(model)
         self.category = category
         self.node = int(node)
         self.drive_node = int(drive_node)
         self.name = name
-        self.queue = ServerPool(servers, service_min * 60.0, opening_hours[0], opening_hours[1],
-                                model.start_hour)
+        simulated, occupancy_s = scaled_pool(servers, service_min * 60.0, scale)
+        self.queue = ServerPool(simulated, service_min * 60.0, opening_hours[0], opening_hours[1],
+                                model.start_hour, occupancy_s=occupancy_s)
         self.rejected = 0
 
     @property
@@ -64,8 +69,10 @@ class AISupportCentre(ServiceFacility):
     """
 
     def __init__(self, model, node: int, drive_node: int, staff: int, session_min: float,
-                 opening_hours: tuple[float, float], literacy_gain: float, name: str = "") -> None:
-        super().__init__(model, "support_centre", node, drive_node, staff, session_min, opening_hours, name)
+                 opening_hours: tuple[float, float], literacy_gain: float, name: str = "",
+                 scale: float = 1.0) -> None:
+        super().__init__(model, "support_centre", node, drive_node, staff, session_min, opening_hours, name,
+                         scale=scale)
         self.staff = int(staff)
         self.literacy_gain = float(literacy_gain)
         self.sessions = 0

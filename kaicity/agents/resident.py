@@ -236,8 +236,9 @@ class Resident(mesa.Agent):
         car_s = info.car_s if self.has_car else math.inf
         quotes, request = [], None
         if walk_s > p.walk_tolerance_s[self.index] and car_s > p.max_trip_s[self.index]:
+            # transit may take the rider to ANY place of the kind: door-to-door time decides
             request = TripRequest(trip, self.index, origin, info.walk_node, now, self.walking_speed,
-                                  self.walking_speed * p.walk_tolerance_s[self.index])
+                                  self.walking_speed * p.walk_tolerance_s[self.index], dest_access=access)
             if quote:
                 quotes = [svc.quote(request) for svc in m.transit_services if self.considers(svc.mode)]
         choice = choose_mode(walk_s, car_s, quotes, p.walk_tolerance_s[self.index], p.max_trip_s[self.index])
@@ -275,6 +276,8 @@ class Resident(mesa.Agent):
         place = plan.place
         if mode in (Mode.BUS, Mode.DRT):
             offer = plan.choice.booking
+            if offer.place >= 0:  # transit may lead to another place of the kind than the nearest on foot
+                place = offer.place
             arrivals = (now + offer.walk_s + offer.in_vehicle_s, offer.arrive_time)
         else:
             arrivals = (now + plan.choice.travel_s,)
@@ -290,6 +293,8 @@ class Resident(mesa.Agent):
             booking = m.transit_by_mode[mode.value].book(plan.request)
             if not booking.accepted:
                 return f"transit_rejected:{booking.reason}"
+            if booking.place >= 0:
+                place = booking.place
             m.depart(self, trip, channel, mode, place, now, travel_s=math.inf, fallback_home_s=walk_home_s)
             return None
         m.depart(self, trip, channel, mode, place, now, travel_s=plan.choice.travel_s, fallback_home_s=walk_home_s)

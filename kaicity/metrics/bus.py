@@ -56,6 +56,9 @@ def bus_kpis(bus, until: float | None = None) -> dict:
         "stops": int(sum(len(p.stops) for p in patterns)),
         "runs": runs_started(patterns, until),
         "boardings": bus.boardings,
+        "transfers": bus.transfers,
+        "feeders": bus.feeders_built,
+        "stop_coverage_by_zone": bus.stop_coverage(),
         "wait_mean_min": bus.wait_s_total / n / 60.0 if bus.boardings else None,
         "in_vehicle_mean_min": bus.in_vehicle_s_total / n / 60.0 if bus.boardings else None,
         "vehicle_km": vkm,
@@ -64,4 +67,5 @@ def bus_kpis(bus, until: float | None = None) -> dict:
         "mean_load": pkm / vkm if vkm > 0 else 0.0,
         "max_load": max_load,
         "capacity": bus.capacity,
+        "seats_per_run_simulated": bus.capacity / max(bus.scale, 1.0),
     }

@@ -50,7 +50,24 @@ class BusSection(Section):
                                      "headway_min}",
                          allowed="`auto` or a list of lines")
     n_lines: int = _f(6, setting=True, ge=0, le=1000, unit="lines",
-                      description="Number of auto lines linking zone centres with suburbs and rural villages")
+                      description="Number of auto trunk lines from the core centre to suburbs and rural villages")
+    design: Literal["demand", "radial"] = _f(
+        "demand", setting=True,
+        description="Auto lines: `demand` = trunk lines plus feeders placed where most walk nodes are beyond "
+                    "coverage_walk_m of a stop, each meeting the network at its nearest stop; `radial` = trunk "
+                    "lines only")
+    max_feeders: int = _f(200, setting=True, ge=0, le=1000, unit="lines",
+                          description="Most feeder lines added by design `demand` (fewer when every cluster of "
+                                      "5+ walk nodes is covered)")
+    coverage_walk_m: float = _f(500.0, gt=0, le=5000, unit="m",
+                                description="Walk to a stop within which a place counts as served by the bus "
+                                            "network (feeder design and the stop-coverage KPI)",
+                                source="assumption (a common bus catchment)", range=(300.0, 800.0))
+    transfer_min: float = _f(3.0, ge=0, le=120, unit="min",
+                             description="Shortest time between alighting and boarding at a transfer stop",
+                             source="assumption", range=(1.0, 10.0))
+    max_transfers: int = _f(1, setting=True, ge=0, le=1, unit="transfers",
+                            description="Changes of bus allowed in one journey (0 or 1)")
     urban_headway_min: float = _f(30.0, gt=0, le=1440, unit="min",
                                   description="Headway of auto lines in core/suburb zones",
                                   source="JKST 2022: 33 buses/day in 시 over 06-23 h -> ~31 min")

@@ -35,6 +35,11 @@ class TripRequest:
         The rider's own walking speed (m/s), for access and egress walks.
     max_walk_m : float
         Longest access or egress walk the rider accepts (m).
+    dest_access : PlaceAccess or None
+        When given, the rider may alight near ANY place of these tables
+        (:class:`kaicity.services.access.PlaceAccess`, e.g. every clinic): a service that
+        supports it picks the place with the earliest door arrival and reports it in
+        :attr:`Booking.place`; others use ``destination``.
     """
 
     trip_id: int
@@ -44,6 +49,7 @@ class TripRequest:
     time: float
     walk_speed: float
     max_walk_m: float
+    dest_access: object | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,11 @@ class Booking:
         ``"detour_of_others"``, ``"outside_hours"``, ``"no_stop_within_walk"``.
     vehicle : int
         Vehicle or run id (-1 when none).
+    place, destination : int
+        The place chosen among ``TripRequest.dest_access`` and its walk node (-1: the request's
+        ``destination``).
+    transfers : int
+        Changes of vehicle on the way.
     """
 
     accepted: bool
@@ -75,6 +86,9 @@ class Booking:
     walk_s: float = np.inf
     reason: str | None = None
     vehicle: int = -1
+    place: int = -1
+    destination: int = -1
+    transfers: int = 0
 
     @property
     def door_to_door_s(self) -> float:
