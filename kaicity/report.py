@@ -163,7 +163,8 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
                      f"{_fmt(b['time_to_service_min']['p95'])} |")
     lines += _forgone_lines(rows)
     acc = k["access"]
-    lines += ["", "## 15-minute access", "", "| group | 15-min index | effective access |", "|---|---|---|"]
+    lines += ["", "## 15-minute access", "", ("| group | 15-min walking index (static) "
+                                         "| effective access: needs met within 15 min, any channel |"), "|---|---|---|"]
     for name, b in [("all", acc["overall"])] + list(acc["by_group"].items()) + list(acc["by_zone"].items()):
         if b.get("residents"):
             lines.append(f"| {name} | {_fmt(b['index_15min'], True)} | {_fmt(b['effective_index'], True)} |")
@@ -198,8 +199,8 @@ HEADLINE = [
     ("by_zone.suburb.met_share", "suburb: needs met", True),
     ("by_zone.rural.met_share", "rural: needs met", True),
     ("by_zone.rural.time_to_service_min.mean", "rural: time to service (min)", False),
-    ("access.by_group.elderly.effective_index", "elderly: effective access", True),
-    ("access.by_zone.rural.effective_index", "rural: effective access", True),
+    ("access.by_group.elderly.effective_index", "elderly: needs met within 15 min (effective access)", True),
+    ("access.by_zone.rural.effective_index", "rural: needs met within 15 min (effective access)", True),
     ("equity.gini_time_to_service", "Gini of time to service", 3),
     ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time ratio", 2),
     ("equity.rural_vs_core_time_ratio", "rural / core time ratio", 2),

@@ -33,10 +33,7 @@ from kaicity.accessibility import (
 from kaicity.categories import CATEGORIES, GROUP_CODE, GROUPS, ZONES
 from kaicity.errors import RoutingError
 from kaicity.metrics._num import num
-from kaicity.metrics.drt import drt_kpis
 from kaicity.metrics.equity import gini, gini_sorted
-from kaicity.services.channel import able_probability
-from kaicity.services.population import by_key
 
 #: The 15-minute budget of ``summary.json`` (seconds).
 FIFTEEN_MIN_S = 900.0
@@ -63,49 +60,56 @@ def fifteen_minute_index(nearest: NearestFacilities, speed_mps: float, minutes: 
 
 
 # ------------------------------------------------------------------------- the model's residents
-def _effective(model, within: np.ndarray) -> np.ndarray:
-    """Access counting AI remote service (probability able x share) and DRT within 15 minutes."""
-    pop, sc = model.population, model.scenario
-    ai = sc.ai_services
-    able = np.array([able_probability(float(lit), float(ai.literacy_required), float(ai.ability_slope))
-                     for lit in pop.literacy]) if ai.enabled else np.zeros(pop.n)
-    share = np.array([float(by_key(ai.share, c)) for c in CATEGORIES]) if ai.enabled else np.zeros(len(CATEGORIES))
-    effective = np.maximum(within.astype(float), np.outer(able, share))
-    if model.drt is not None:
-        drt = drt_kpis(model.drt)
-        wait = (drt.get("wait_min") or {}).get("mean")
-        if wait is not None:
-            # door to door by DRT = the run's mean wait + the drive, counted with the probability of acceptance
-            accepted = 1.0 - float(drt.get("rejection_rate") or 0.0)
-            drive = np.column_stack([acc.car_s[model.city.walk_to_drive[pop.home]] for acc in model.facility_access])
-            served = model.drt.serves_zone(pop.zone)
-            drt_ok = (drive + wait * 60.0 <= FIFTEEN_MIN_S) & served[:, None]
-            effective = np.maximum(effective, drt_ok * accepted)
-    return effective
+def met_within(trips: pd.DataFrame, minutes: float = FIFTEEN_MIN_S / 60.0) -> pd.Series:
+    """Per need: met, and its time to service (from the moment it arose) within ``minutes``."""
+    return (trips["outcome"] == "met") & (trips["time_to_service_min"] <= minutes)
 
 
-def access_block(model) -> dict:
-    """15-minute coverage and index by group and zone, and effective access (AI remote and DRT)."""
+def effective_access(trips: pd.DataFrame) -> dict:
+    """Effective access of a set of needs: the share met within 15 minutes by ANY channel.
+
+    Counted from what happened, the same way in every scenario (walk, car, bus, DRT, online,
+    AI remote, assisted at a centre all count; capacity limits, closures, rejections and
+    failures show), by category and over all categories (``effective_index``).
+    """
+    if trips.empty:
+        return {"needs": 0, "effective_access": {c: None for c in CATEGORIES}, "effective_index": None}
+    ok = met_within(trips)
+    by_cat = ok.groupby(trips["category"]).mean()
+    return {"effective_access": {c: num(by_cat[c]) if c in by_cat.index else None for c in CATEGORIES},
+            "effective_index": num(ok.mean())}
+
+
+def access_block(model, trips: pd.DataFrame) -> dict:
+    """Static 15-minute walking coverage and index, and effective access from what happened.
+
+    ``coverage_15min`` / ``index_15min``: share of residents whose nearest open facility of a
+    category is within a 15-minute walk at their own speed (a property of the city, the same in
+    both scenarios).  ``effective_access`` / ``effective_index``: share of the group's needs met
+    within 15 minutes by any channel (:func:`effective_access`).
+    """
     pop = model.population
     wt = walk_times(model)
     within = wt <= FIFTEEN_MIN_S   # == within_minutes(walk_m, speed, 15): the same division and bound
-    effective = _effective(model, within)
+    group_of = {g: trips["group"] == g for g in ("child", "adult", "elderly")}
+    need_masks = {"overall": np.ones(len(trips), dtype=bool), "elderly": group_of["elderly"],
+                  "non_elderly": ~group_of["elderly"], "child": group_of["child"], "adult": group_of["adult"]}
+    need_masks.update({z: trips["zone"] == z for z in ZONES})
 
-    def block(mask: np.ndarray) -> dict:
+    def block(mask: np.ndarray, key: str) -> dict:
         if not mask.any():
             return {"residents": 0}
         return {
             "residents": int(mask.sum()) * pop.scale,
             "coverage_15min": {c: num(within[mask, i].mean()) for i, c in enumerate(CATEGORIES)},
             "index_15min": num(within[mask].mean()),
-            "effective_access": {c: num(effective[mask, i].mean()) for i, c in enumerate(CATEGORIES)},
-            "effective_index": num(effective[mask].mean()),
+            **effective_access(trips[np.asarray(need_masks[key])]),
         }
 
-    out = {"overall": block(np.ones(pop.n, dtype=bool))}
-    out["by_group"] = {"elderly": block(pop.elderly), "non_elderly": block(~pop.elderly)}
-    out["by_group"].update({g: block(pop.group == GROUP_CODE[g]) for g in ("child", "adult")})
-    out["by_zone"] = {z: block(pop.zone == i) for i, z in enumerate(ZONES)}
+    out = {"overall": block(np.ones(pop.n, dtype=bool), "overall")}
+    out["by_group"] = {"elderly": block(pop.elderly, "elderly"), "non_elderly": block(~pop.elderly, "non_elderly")}
+    out["by_group"].update({g: block(pop.group == GROUP_CODE[g], g) for g in ("child", "adult")})
+    out["by_zone"] = {z: block(pop.zone == i, z) for i, z in enumerate(ZONES)}
     out["gini_nearest_walk_time"] = gini(wt[np.isfinite(wt)])
     return out
 

@@ -41,7 +41,7 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
     ai = ai_block(model, len(df))
     return {
         **needs,
-        "access": access_block(model),
+        "access": access_block(model, df),
         "transit": transit,
         "ai": ai,
         "digital_inclusion": inclusion_block(model),

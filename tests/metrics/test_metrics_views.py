@@ -11,7 +11,7 @@ import pytest
 from kaicity.accessibility import nearest_facility_times
 from kaicity.categories import CATEGORIES
 from kaicity.cli import main
-from kaicity.metrics import REPORTERS, summarize
+from kaicity.metrics import REPORTERS, summarize, trips_frame
 from kaicity.metrics.access import access_block
 from kaicity.model import KaiCityModel
 from kaicity.scenario import load_scenario
@@ -67,7 +67,7 @@ def test_kaicity_access_and_the_model_share_the_nearest_table_and_coverage(small
         np.testing.assert_array_equal(acc.walk_m, table.distance[:, j])
     # one coverage definition on the same residents (the scenario's, same seed)
     cov = pd.read_csv(tmp_path / "access_coverage.csv").set_index(["group", "zone", "category"])
-    acc = access_block(model)
+    acc = access_block(model, trips_frame(model))
     for c in CATEGORIES:
         assert cov.loc[("all", "all", c), "coverage"] == pytest.approx(acc["overall"]["coverage_15min"][c],
                                                                        abs=1e-12)
