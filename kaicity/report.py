@@ -402,7 +402,8 @@ def _run_links(names: list[str], folders: list[str], seeds: list[int], limit: in
     from kaicity.paired import seed_folder
 
     if len(seeds) == 1:
-        return "Per-scenario reports: " + ", ".join(f"[{n}]({f}/report.md)" for n, f in zip(names, folders, strict=True))
+        links = (f"[{n}]({f}/report.md)" for n, f in zip(names, folders, strict=True))
+        return "Per-scenario reports: " + ", ".join(links)
     parts = []
     for s in seeds[:limit]:
         sub = seed_folder(s, len(seeds))
