@@ -210,9 +210,16 @@ def comparison_table(summaries: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _explain(summaries: list[dict]) -> list[str]:
-    """Plain-language findings: who gains, who is left behind, at what cost (first vs each other)."""
+def _explain(summaries: list[dict], noise=None) -> list[str]:
+    """Plain-language findings: who gains, who is left behind, at what cost (first vs each other).
+
+    ``noise(kpi, scenario)``, when given, returns a note (e.g. `` (within seed noise)``) for a difference.
+    """
     base = summaries[0]
+
+    def within(key: str) -> str:
+        return noise(key, other["scenario"]) if noise is not None else ""
+
     out = []
     for other in summaries[1:]:
         a, b = flatten(base["kpis"]), flatten(other["kpis"])
@@ -235,7 +242,8 @@ def _explain(summaries: list[dict]) -> list[str]:
             gained = ", ".join(f"{d} {'+' if v > 0 else ''}{v:,.0f}" for v, d in shifts[:3])
             direction = "gain" if m1 > m0 + 1e-9 else ("lose" if m1 < m0 - 1e-9 else "keep")
             tt = f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min" if t0 is not None and t1 is not None else ""
-            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}{tt}"
+            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}"
+                       f"{within(f'{key}.met_share')}{tt}"
                        + (f" (largest shifts by channel: {gained})" if gained else "") + ".")
         ai_e = delivery_share(b, "by_group.elderly", "ai_remote")
         ai_o = delivery_share(b, "by_group.non_elderly", "ai_remote")
@@ -248,11 +256,13 @@ def _explain(summaries: list[dict]) -> list[str]:
         if e0 is not None and e1 is not None:
             verdict = "narrows" if e1 < e0 else "widens"
             out.append(f"- The age gap in time to service {verdict}: elderly / non-elderly ratio "
-                       f"{_fmt(e0, digits=2)} → {_fmt(e1, digits=2)}.")
+                       f"{_fmt(e0, digits=2)} → {_fmt(e1, digits=2)}"
+                       f"{within('equity.elderly_vs_non_elderly_time_ratio')}.")
         r0, r1 = a.get("equity.rural_vs_core_time_ratio"), b.get("equity.rural_vs_core_time_ratio")
         if r0 is not None and r1 is not None:
             verdict = "narrows" if r1 < r0 else "widens"
-            out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}.")
+            out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}"
+                       f"{within('equity.rural_vs_core_time_ratio')}.")
         c0, c1 = a.get("cost.total"), b.get("cost.total")
         p0, p1 = a.get("cost.per_met_need"), b.get("cost.per_met_need")
         if c0 is not None and c1 is not None:
@@ -477,7 +487,11 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
     lines += ["## Who gains, who is left behind, at what cost", ""]
     if len(seeds) > 1:
         lines += [f"(Means over the {len(seeds)} seeds.)", ""]
-    lines += _explain(summaries)
+    def noise(key: str, name: str) -> str:
+        flag = by.loc[(key, name), "exceeds_noise"] if (key, name) in by.index else pd.NA
+        return "" if pd.isna(flag) or bool(flag) else " (within seed noise)"
+
+    lines += _explain(summaries, noise)
     plots = plot_comparison(summaries, out)
     plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
     lines += [f"![{p}]({p})" for p in plots]

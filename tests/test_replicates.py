@@ -137,6 +137,12 @@ def test_three_seeds_one_run_each_and_differences_from_the_runs(tmp_path, capsys
     assert "Student-t" in md and "(comparison_diff.png)" in md and "(seed-12/ai_city/report.md)" in md
     assert (out / "comparison_diff.png").stat().st_size > 0
     assert "Paired runs" in printed
+    for key, label in (("overall.met_share", "needs met"), ("cost.per_met_need", "cost per met need (KRW)")):
+        row = next(line for line in md.splitlines() if line.startswith(f"| {label} |"))
+        assert ("**" in row) == bool(rows.loc[(key, "ai_city"), "exceeds_noise"])  # bold: exceeds noise
+    elderly = next(line for line in md.splitlines() if line.startswith("- **Elderly residents**"))
+    within = not bool(rows.loc[("by_group.elderly.met_share", "ai_city"), "exceeds_noise"])
+    assert ("(within seed noise)" in elderly) == within
 
 
 def test_one_seed_equals_single_runs(tmp_path, capsys):
