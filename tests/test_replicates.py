@@ -196,3 +196,18 @@ def test_bad_arguments_are_one_line_errors(extra, needles, tmp_path, capsys, no_
     for n in needles:
         assert n in err, (n, err)
     assert not out.exists() and not list(tmp_path.glob(".cmp*"))
+
+
+def test_an_existing_scheduler_runs_the_seeds_and_stays_up(tmp_path):
+    """A LocalCluster of processes stands in for a multi-machine scheduler (files come back over Dask)."""
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        out = tmp_path / "cmp"
+        assert main(["compare", *PAIR, "--seeds", "2", "--scheduler", cluster.scheduler_address,
+                     "--out", str(out), "--quiet", *TINY]) == 0
+        for s in (42, 43):
+            for name in ("smart_city", "ai_city"):
+                assert json.loads((out / f"seed-{s}" / name / "summary.json").read_text())["seed"] == s
+        with Client(cluster) as client:  # compare closed its client only, not the cluster
+            assert len(client.scheduler_info()["workers"]) == 2
