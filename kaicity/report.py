@@ -230,9 +230,16 @@ def comparison_table(summaries: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _explain(summaries: list[dict]) -> list[str]:
-    """Plain-language findings: who gains, who is left behind, at what cost (first vs each other)."""
+def _explain(summaries: list[dict], noise=None) -> list[str]:
+    """Plain-language findings: who gains, who is left behind, at what cost (first vs each other).
+
+    ``noise(kpi, scenario)``, when given, returns a note (e.g. `` (within seed noise)``) for a difference.
+    """
     base = summaries[0]
+
+    def within(key: str) -> str:
+        return noise(key, other["scenario"]) if noise is not None else ""
+
     out = []
     for other in summaries[1:]:
         a, b = flatten(base["kpis"]), flatten(other["kpis"])
@@ -255,7 +262,8 @@ def _explain(summaries: list[dict]) -> list[str]:
             gained = ", ".join(f"{d} {'+' if v > 0 else ''}{v:,.0f}" for v, d in shifts[:3])
             direction = "gain" if m1 > m0 + 1e-9 else ("lose" if m1 < m0 - 1e-9 else "keep")
             tt = f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min" if t0 is not None and t1 is not None else ""
-            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}{tt}"
+            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}"
+                       f"{within(f'{key}.met_share')}{tt}"
                        + (f" (largest shifts by channel: {gained})" if gained else "") + ".")
         ai_e = delivery_share(b, "by_group.elderly", "ai_remote")
         ai_o = delivery_share(b, "by_group.non_elderly", "ai_remote")
@@ -268,11 +276,13 @@ def _explain(summaries: list[dict]) -> list[str]:
         if e0 is not None and e1 is not None:
             verdict = "narrows" if e1 < e0 else "widens"
             out.append(f"- The age gap in time to service {verdict}: elderly / non-elderly ratio "
-                       f"{_fmt(e0, digits=2)} → {_fmt(e1, digits=2)}.")
+                       f"{_fmt(e0, digits=2)} → {_fmt(e1, digits=2)}"
+                       f"{within('equity.elderly_vs_non_elderly_time_ratio')}.")
         r0, r1 = a.get("equity.rural_vs_core_time_ratio"), b.get("equity.rural_vs_core_time_ratio")
         if r0 is not None and r1 is not None:
             verdict = "narrows" if r1 < r0 else "widens"
-            out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}.")
+            out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}"
+                       f"{within('equity.rural_vs_core_time_ratio')}.")
         c0, c1 = a.get("cost.total"), b.get("cost.total")
         p0, p1 = a.get("cost.per_met_need"), b.get("cost.per_met_need")
         if c0 is not None and c1 is not None:
@@ -371,68 +381,140 @@ def pairing(summaries: list[dict], scenarios: list | None = None) -> list[list[s
     return [[k for k, v in parts(i).items() if v != base[k]] for i in range(len(summaries))]
 
 
-def pairing_line(summaries: list[dict], diffs: list[list[str]]) -> str:
-    """The sentence at the top of ``comparison.md`` saying whether the runs are paired."""
+def pairing_line(summaries: list[dict], diffs: list[list[str]], seeds: list[int] | None = None) -> str:
+    """The sentence at the top of ``comparison.md`` saying whether the runs are paired (and at which seeds)."""
     names = [s["scenario"] for s in summaries]
+    seeds = seeds or [summaries[0]["seed"]]
+    at = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {_seed_list(seeds)}, each run by every scenario"
     if not any(diffs):
-        return (f"Paired runs: same city, same synthetic population and the same needs (seed "
-                f"{summaries[0]['seed']}); differences come from service delivery alone.")
+        return (f"Paired runs: same city, same synthetic population and the same needs ({at}); "
+                "differences come from service delivery alone.")
     which = "; ".join(f"{n} differs from {names[0]} in {', '.join(d)}"
                       for n, d in zip(names, diffs, strict=True) if d)
-    return (f"**Not paired:** {which}. These runs do not share one city, population and set of needs, so "
-            "the differences below are not from service delivery alone.")
+    return (f"**Not paired:** {which} ({at}). These runs do not share one city, population and set of needs, "
+            "so the differences below are not from service delivery alone.")
 
 
-def write_comparison(summaries: list[dict], out: Path, *, scenarios: list | None = None,
+def _seed_list(seeds: list[int]) -> str:
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(str(s) for s in seeds)
+
+
+def _fmt_diff(x, pct, lo=None, hi=None) -> str:
+    """A difference (percentage points for shares), with its interval when known."""
+    if x is None or not np.isfinite(x):
+        return "–"
+
+    def one(v):
+        if isinstance(pct, bool) and pct:
+            return f"{100 * v:+.1f} pp"
+        digits = 1 if isinstance(pct, bool) else pct
+        return ("+" if v >= 0 else "-") + _fmt(abs(float(v)), digits=digits)
+
+    if lo is None or not (np.isfinite(lo) and np.isfinite(hi)):
+        return one(x)
+    return f"{one(x)} ({one(lo)} to {one(hi)})"
+
+
+def _method_note(n_seeds: int, baseline: str) -> list[str]:
+    if n_seeds == 1:
+        return ["One seed: the differences carry no interval, so this report cannot say which of them exceed "
+                "seed noise; run with `--seeds N` (N ≥ 2) for paired replicates.", ""]
+    return [f"Values are means over {n_seeds} seeds. Each seed runs every scenario on the same city, population "
+            f"and needs (common random numbers), so each seed gives one paired difference to {baseline}; the "
+            "bracket is the 95% Student-t interval of the mean of those differences (scipy.stats.t, "
+            f"{n_seeds - 1} degrees of freedom). **Bold**: the interval excludes 0, so the difference exceeds "
+            "seed noise. The intervals cover seed noise only, not uncertainty in the scenarios' assumptions.", ""]
+
+
+def _run_links(names: list[str], folders: list[str], seeds: list[int], limit: int = 5) -> str:
+    from kaicity.paired import seed_folder
+
+    if len(seeds) == 1:
+        links = (f"[{n}]({f}/report.md)" for n, f in zip(names, folders, strict=True))
+        return "Per-scenario reports: " + ", ".join(links)
+    parts = []
+    for s in seeds[:limit]:
+        sub = seed_folder(s, len(seeds))
+        parts.append(f"seed {s}: " + ", ".join(f"[{n}]({sub}/{f}/report.md)" for n, f in zip(names, folders,
+                                                                                           strict=True)))
+    more = f"; and {len(seeds) - limit:,} more seeds under seed-<s>/" if len(seeds) > limit else ""
+    return "Per-run reports: " + "; ".join(parts) + more
+
+
+def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
                      folders: list[str] | None = None) -> pd.DataFrame:
     """Write ``comparison.md``, ``comparison.csv`` and plots for runs of several scenarios.
 
     Parameters
     ----------
-    summaries
-        ``summary.json`` contents, the first being the baseline.
+    runs
+        ``summary.json`` contents of one seed (a list, the first being the baseline), or of several
+        seeds (``runs[i][j]``: scenario ``j`` at seed ``i``, every seed listing the scenarios in the
+        same order).  Several seeds give means and paired differences with 95% intervals
+        (:func:`kaicity.paired.replicate_table`).
     out
         Folder to write into.
     scenarios
         The scenarios run, to check that the runs are paired (see :func:`pairing`).
     folders
-        Each run's sub-folder of ``out`` (default: the safe form of its scenario name), for links.
+        Each scenario's sub-folder (default: the safe form of its name), for links; with several
+        seeds under ``seed-<s>/``.
 
     Returns
     -------
     pandas.DataFrame
-        The table written to ``comparison.csv``; its first row, ``paired``, is 1 for a run
-        paired with the first and 0 otherwise.
+        The table written to ``comparison.csv``: columns :data:`kaicity.paired.COLUMNS`, one row
+        per numeric KPI and scenario, after a ``paired`` row per scenario whose ``mean`` is 1 for
+        runs paired with the baseline and 0 otherwise.
     """
     from kaicity.outdir import safe_component
+    from kaicity.paired import mean_summary, replicate_table
+    from kaicity.plots.replicates import plot_paired_differences
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    per_seed = [list(runs)] if isinstance(runs[0], dict) else [list(r) for r in runs]
+    seeds = [r[0]["seed"] for r in per_seed]
+    summaries = [mean_summary([r[j] for r in per_seed]) for j in range(len(per_seed[0]))]
     names = [s["scenario"] for s in summaries]
     folders = folders or [safe_component(n) for n in names]
-    diffs = pairing(summaries, scenarios)
-    table = comparison_table(summaries)
-    flag = pd.DataFrame([{**{n: float(not d) for n, d in zip(names, diffs, strict=True)},
-                          **{c: np.nan for c in table.columns[len(names):]}}], index=["paired"])
-    table = pd.concat([flag, table])
-    table.index.name = "kpi"
-    table.to_csv(out / "comparison.csv")
-    flat = [flatten(s["kpis"]) for s in summaries]
-    lines = ["# Comparison: " + " vs ".join(names), "", pairing_line(summaries, diffs), "",
-             "| KPI | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    per_seed_diffs = [pairing(r, scenarios) for r in per_seed]
+    diffs = [list(dict.fromkeys(p for d in parts for p in d)) for parts in zip(*per_seed_diffs, strict=True)]
+    table = replicate_table(per_seed)
+    flag = pd.DataFrame({"kpi": "paired", "scenario": names, "mean": [float(not d) for d in diffs],
+                         "n_seeds": len(per_seed)})
+    table = pd.concat([flag, table], ignore_index=True)[table.columns]
+    table.to_csv(out / "comparison.csv", index=False)
+    by = table.set_index(["kpi", "scenario"])
+    diff_cols = [f"{n} - {names[0]}" + (" (95% CI)" if len(seeds) > 1 else "") for n in names[1:]]
+    lines = ["# Comparison: " + " vs ".join(names), "", pairing_line(summaries, diffs, seeds), "",
+             "| KPI | " + " | ".join(names + diff_cols) + " |", "|---|" + "---|" * (2 * len(names) - 1)]
     for key, label, pct in HEADLINE:
-        vals = [f.get(key) for f in flat]
-        if all(v is None for v in vals):
+        if not any((key, n) in by.index and np.isfinite(by.loc[(key, n), "mean"]) for n in names):
             continue
-        if isinstance(pct, bool):
-            cells = [_fmt(v, pct) for v in vals]
-        else:
-            cells = [_fmt(v, digits=pct) for v in vals]
+        means = [by.loc[(key, n), "mean"] if (key, n) in by.index else None for n in names]
+        cells = [_fmt(v, pct) if isinstance(pct, bool) else _fmt(v, digits=pct) for v in means]
+        for n in names[1:]:
+            r = by.loc[(key, n)] if (key, n) in by.index else None
+            text = "–" if r is None else _fmt_diff(r["diff_mean"], pct, r["diff_lo"], r["diff_hi"])
+            if r is not None and not pd.isna(r["exceeds_noise"]) and bool(r["exceeds_noise"]):
+                text = f"**{text}**"
+            cells.append(text)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", "## Who gains, who is left behind, at what cost", ""] + _explain(summaries)
+    lines += [""] + _method_note(len(seeds), names[0])
+    lines += ["## Who gains, who is left behind, at what cost", ""]
+    if len(seeds) > 1:
+        lines += [f"(Means over the {len(seeds)} seeds.)", ""]
+    def noise(key: str, name: str) -> str:
+        flag = by.loc[(key, name), "exceeds_noise"] if (key, name) in by.index else pd.NA
+        return "" if pd.isna(flag) or bool(flag) else " (within seed noise)"
+
+    lines += _explain(summaries, noise)
     plots = plot_comparison(summaries, out)
+    plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
     lines += [f"![{p}]({p})" for p in plots]
-    lines += ["", "Per-scenario reports: " + ", ".join(f"[{n}]({f}/report.md)"
-                                                      for n, f in zip(names, folders, strict=True)), ""]
+    lines += ["", _run_links(names, folders, seeds), ""]
     (out / "comparison.md").write_text("\n".join(lines))
     return table

@@ -231,14 +231,15 @@ def test_set_without_key_is_refused(capsys, no_simulation):
 def test_compare_says_runs_are_paired(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SCEN / "smart_city.yaml"), str(SCEN / "ai_city.yaml"), "--out", str(out),
-                 "--seed", "5", "--quiet", *TINY]) == 0
+                 "--seed", "5", "--seeds", "1", "--quiet", *TINY]) == 0
     printed = capsys.readouterr().out
     md = (out / "comparison.md").read_text()
     head = md.split("| KPI |")[0]
     assert "Paired runs" in head and "seed 5" in head and "Not paired" not in md
     assert "Paired runs" in printed
-    table = pd.read_csv(out / "comparison.csv", index_col="kpi")
-    assert float(table.loc["paired", "smart_city"]) == 1 and float(table.loc["paired", "ai_city"]) == 1
+    table = pd.read_csv(out / "comparison.csv").set_index(["kpi", "scenario"])
+    assert float(table.loc[("paired", "smart_city"), "mean"]) == 1
+    assert float(table.loc[("paired", "ai_city"), "mean"]) == 1
     assert is_complete_run(out / "smart_city") and is_complete_run(out / "ai_city")
     assert "(ai_city/report.md)" in md
 
@@ -250,15 +251,16 @@ def is_complete_run(folder: Path) -> bool:
 def test_compare_says_runs_are_not_paired(tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(SCEN / "ai_city.yaml"), str(SCEN / "rural_smart.yaml"), "--out", str(out),
-                 "--quiet", *TINY]) == 0
+                 "--seeds", "1", "--quiet", *TINY]) == 0
     printed = capsys.readouterr().out
     md = (out / "comparison.md").read_text()
     head = md.split("| KPI |")[0]
     assert "**Not paired:**" in head and "Paired runs" not in md
     assert "rural_smart differs from ai_city in city, population" in head
     assert "not from service delivery alone" in head and "not from service delivery alone" in printed
-    table = pd.read_csv(out / "comparison.csv", index_col="kpi")
-    assert float(table.loc["paired", "ai_city"]) == 1 and float(table.loc["paired", "rural_smart"]) == 0
+    table = pd.read_csv(out / "comparison.csv").set_index(["kpi", "scenario"])
+    assert float(table.loc[("paired", "ai_city"), "mean"]) == 1
+    assert float(table.loc[("paired", "rural_smart"), "mean"]) == 0
 
 
 def test_pairing_names_each_differing_section():
@@ -342,6 +344,7 @@ def test_interrupted_compare_leaves_nothing(tmp_path):
     def start(work: Path) -> subprocess.Popen:
         return _cli(["compare", str(short), str(long), "--out", "cmp", "--quiet", *TINY[:4]], work)
 
-    # interrupt once the first scenario's run is complete inside the partial folder (the second is running)
-    _interrupt_both(start, lambda w: any(w.glob(f".cmp.partial-*/smart_city/{MARKER}")),
+    # interrupt once the first scenario's run at the first seed is complete inside the partial folder (the
+    # second is running on another Dask worker)
+    _interrupt_both(start, lambda w: any(w.glob(f".cmp.partial-*/seed-*/smart_city/{MARKER}")),
                     "the first run finished", "cmp", tmp_path)
