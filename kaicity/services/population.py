@@ -7,6 +7,7 @@ only, so two scenarios with the same seed and population settings get the same p
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,6 +16,13 @@ import numpy as np
 from kaicity.categories import GROUP_CODE, GROUPS, ZONES
 from kaicity.errors import SimulationError
 from kaicity.services.random_streams import stream
+
+_COUNTERS = itertools.count(1)
+
+
+def _new_counter() -> list[int]:
+    """A write counter starting where no other counter of this process can be (2**40 writes apart)."""
+    return [next(_COUNTERS) << 40]
 
 
 class TrackedArray(np.ndarray):
@@ -29,19 +37,19 @@ class TrackedArray(np.ndarray):
 
     def __new__(cls, values) -> TrackedArray:
         obj = np.asarray(values).view(cls)
-        obj._version = [0]
+        obj._version = _new_counter()
         return obj
 
     def __array_finalize__(self, obj) -> None:
         # views and copies share the counter: a write to a copy may cost a recompute, never a missed change
-        self._version = getattr(obj, "_version", None) or [0]
+        self._version = getattr(obj, "_version", None) or _new_counter()
 
     def __reduce__(self):
         return TrackedArray, (np.asarray(self),)
 
     @property
     def version(self) -> int:
-        """Number of writes so far."""
+        """Grows with every write; unique in the process (a new array never repeats an old one's version)."""
         return self._version[0]
 
     def _wrote(self) -> None:
@@ -135,17 +143,13 @@ class Population:
     #: derived values and the array versions they were computed at (see :meth:`derived`)
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.literacy = TrackedArray(self.literacy)
-        self.group = TrackedArray(self.group)
-
     def __setattr__(self, name: str, value) -> None:
         if name in ("literacy", "group") and not isinstance(value, TrackedArray):
             value = TrackedArray(value)
         super().__setattr__(name, value)
 
     def __getstate__(self) -> dict:
-        # cached values are keyed by array ids, which a copy or unpickled object does not keep
+        # cached values are keyed by array versions, which a copy or unpickled object does not keep
         return {**self.__dict__, "_derived": {}}
 
     def derived(self, name: str, key: tuple, compute):
@@ -160,7 +164,7 @@ class Population:
         compute
             ``compute() -> value``, called only when something it reads may have changed.
         """
-        full = (self.literacy.version, self.group.version, id(self.literacy), id(self.group), key)
+        full = (self.literacy.version, self.group.version, key)
         hit = self._derived.get(name)
         if hit is None or hit[0] != full:
             hit = (full, compute())
