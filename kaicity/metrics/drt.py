@@ -166,7 +166,7 @@ def timeseries_reporters(schedule: Schedule, log: DRTLog) -> dict[str, Callable]
     return {
         "drt_requests": lambda m: len(log.trips),
         "drt_booked": lambda m: len(schedule.rides),
-        "drt_rejected": lambda m: sum(1 for s in log.trips.values() if s in REASONS),
+        "drt_rejected": lambda m: log.n_rejected,
         "drt_on_board": lambda m: int(sum(len(van.onboard) for van in schedule.vans)),
         "drt_busy_vehicles": lambda m: int(np.count_nonzero(schedule.n_stops)),
         "drt_wait_mean_min": lambda m: log.wait_sum / log.n_pickups / 60.0 if log.n_pickups else np.nan,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kaicity.categories import GROUPS
+from kaicity.categories import GROUP_CODE, GROUPS
 from kaicity.metrics._num import num
 
 
@@ -24,6 +24,48 @@ def elderly_able_share(model, literacy: np.ndarray) -> float:
     """Share of the elderly able to use AI alone at ``literacy`` (NaN without elderly)."""
     eld = model.population.elderly
     return float(able_alone(model, literacy)[eld].mean()) if eld.any() else np.nan
+
+
+def _elderly_index(pop) -> np.ndarray:
+    """Indices of the elderly, cached until the groups (or literacy) are written."""
+    return pop.derived("elderly_index", (), lambda: np.flatnonzero(pop.group == GROUP_CODE["elderly"]))
+
+
+def elderly_literacy_mean_now(model) -> float:
+    """Mean current literacy of the elderly (NaN without elderly), per tick in O(1) while nothing changed.
+
+    Recomputed (the same expression, so the same float) only after the population's
+    literacy or groups were written; otherwise the cached value is returned.
+    """
+    pop = model.population
+
+    def compute() -> float:
+        idx = _elderly_index(pop)
+        return float(np.asarray(pop.literacy)[idx].mean()) if len(idx) else np.nan
+
+    return pop.derived("elderly_literacy_mean", (), compute)
+
+
+def elderly_able_share_now(model) -> float:
+    """:func:`elderly_able_share` at the current literacy, recomputed only after literacy or groups changed.
+
+    The ability test runs on the elderly only (elementwise the same as on everyone, then
+    masked), so the share is the same float as :func:`elderly_able_share`.
+    """
+    pop = model.population
+    ai = model.scenario.ai_services
+    u_able = model.traits.u_able
+    key = (float(ai.ability_slope), float(ai.literacy_required), id(u_able))
+
+    def compute() -> float:
+        idx = _elderly_index(pop)
+        if not len(idx):
+            return np.nan
+        z = np.clip(-float(ai.ability_slope) * (np.asarray(pop.literacy)[idx] - float(ai.literacy_required)),
+                    -700, 700)
+        return float((u_able[idx] < 1.0 / (1.0 + np.exp(z))).mean())
+
+    return pop.derived("elderly_able_share", key, compute)
 
 
 def inclusion_block(model) -> dict:

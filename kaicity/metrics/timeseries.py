@@ -1,7 +1,9 @@
 """The time series (``timeseries.csv``, the live view): named reporters with their label and unit.
 
 Each :class:`Reporter` is one column of Mesa's DataCollector, recorded every tick from the
-model's running counters (cumulative counts unless the unit says otherwise).  The live view
+model's running counters (cumulative counts unless the unit says otherwise).  Each costs O(1)
+per tick while its inputs did not change: the elderly literacy reporters are cached until the
+population's literacy is written, ``drt_rejected`` is a count the DRT log keeps as it writes.  The live view
 and reports look reporters up **by name** in :data:`REPORTERS` (or :func:`reporter`) and read
 their unit from there; nothing guesses from a column name.
 """
@@ -15,7 +17,7 @@ import numpy as np
 
 from kaicity.categories import GROUP_CODE, GROUPS
 from kaicity.metrics.drt import drt_reporters
-from kaicity.metrics.inclusion import elderly_able_share
+from kaicity.metrics.inclusion import elderly_able_share_now, elderly_literacy_mean_now
 from kaicity.metrics.time import mean_time
 from kaicity.services.records import DELIVERIES
 
@@ -64,10 +66,6 @@ def _tts_others(m) -> float:
     return mean_time(m.tts_sum_by_group[OTHERS].sum(), m.met_by_delivery[:, OTHERS].sum())
 
 
-def _elderly_literacy(m) -> np.ndarray:
-    return m.population.literacy[m.population.elderly]
-
-
 _BASE: tuple[Reporter, ...] = (
     Reporter("time_h", "Hours since the start", "h", "all", lambda m: m.now / 3600.0),
     Reporter("needs_arisen", "Needs arisen", "needs", "all", lambda m: m.n_arisen),
@@ -79,10 +77,8 @@ _BASE: tuple[Reporter, ...] = (
              lambda m: int(m.forgone_by_group[OTHERS].sum())),
     Reporter("tts_mean_elderly_min", "Time to service, elderly", "min", "elderly", _tts_elderly),
     Reporter("tts_mean_others_min", "Time to service, others", "min", "others", _tts_others),
-    Reporter("literacy_elderly_mean", "Elderly mean literacy", "index", "elderly",
-             lambda m: float(_elderly_literacy(m).mean()) if m.population.elderly.any() else np.nan),
-    Reporter("able_ai_elderly_share", "Elderly able to use AI alone", "share", "elderly",
-             lambda m: elderly_able_share(m, m.population.literacy)),
+    Reporter("literacy_elderly_mean", "Elderly mean literacy", "index", "elderly", elderly_literacy_mean_now),
+    Reporter("able_ai_elderly_share", "Elderly able to use AI alone", "share", "elderly", elderly_able_share_now),
     Reporter("away_from_home", "Residents away from home", "residents", "all",
              lambda m: int((m.population.busy_until > m.now).sum())),
     Reporter("ai_energy_kwh", "AI energy", "kWh", "all", lambda m: m.ai_energy_wh / 1000.0),

@@ -7,14 +7,95 @@ only, so two scenarios with the same seed and population settings get the same p
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from kaicity.categories import GROUP_CODE, GROUPS, ZONES
 from kaicity.errors import SimulationError
 from kaicity.services.random_streams import stream
+
+_COUNTERS = itertools.count(1)
+
+
+def _new_counter() -> list[int]:
+    """A write counter starting where no other counter of this process can be (2**40 writes apart)."""
+    return [next(_COUNTERS) << 40]
+
+
+class TrackedArray(np.ndarray):
+    """An ndarray that counts writes, so derived values are recomputed only after a change.
+
+    :attr:`version` grows on every item assignment (``a[i] = x``, ``a[mask] = y``), every
+    in-place ufunc (``a += x``, ``np.clip(a, 0, 1, out=a)``), ``fill``, ``put`` and ``sort``, on
+    the array or on any view of it (views share the counter).  It may also grow when nothing
+    changed (assigning the same values); it never stays put after a change made through numpy.
+    Results of ufuncs are plain arrays.
+    """
+
+    def __new__(cls, values) -> TrackedArray:
+        obj = np.asarray(values).view(cls)
+        obj._version = _new_counter()
+        return obj
+
+    def __array_finalize__(self, obj) -> None:
+        # views and copies share the counter: a write to a copy may cost a recompute, never a missed change
+        self._version = getattr(obj, "_version", None) or _new_counter()
+
+    def __reduce__(self):
+        return TrackedArray, (np.asarray(self),)
+
+    @property
+    def version(self) -> int:
+        """Grows with every write; unique in the process (a new array never repeats an old one's version)."""
+        return self._version[0]
+
+    def _wrote(self) -> None:
+        self._version[0] += 1
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self._wrote()
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        plain = [np.asarray(x) if isinstance(x, TrackedArray) else x for x in inputs]
+        if out is not None:
+            for o in out:
+                if isinstance(o, TrackedArray):
+                    o._wrote()
+            kwargs["out"] = tuple(np.asarray(o) if isinstance(o, TrackedArray) else o for o in out)
+        if method == "at" and isinstance(inputs[0], TrackedArray):
+            inputs[0]._wrote()  # ufunc.at works on its first operand in place
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return result
+
+    def __array_function__(self, func, types, args, kwargs):
+        if func in _WRITES_FIRST and args and isinstance(args[0], TrackedArray):
+            args[0]._wrote()
+        return super().__array_function__(func, types, args, kwargs)
+
+    def fill(self, value) -> None:
+        """As :meth:`numpy.ndarray.fill`, counted."""
+        super().fill(value)
+        self._wrote()
+
+    def put(self, *args, **kwargs) -> None:
+        """As :meth:`numpy.ndarray.put`, counted."""
+        super().put(*args, **kwargs)
+        self._wrote()
+
+    def sort(self, *args, **kwargs) -> None:
+        """As :meth:`numpy.ndarray.sort`, counted."""
+        super().sort(*args, **kwargs)
+        self._wrote()
+
+
+#: numpy functions that write into their first argument
+_WRITES_FIRST = frozenset({np.copyto, np.place, np.put, np.putmask, np.put_along_axis, np.fill_diagonal})
 
 
 def by_key(obj, key: str):
@@ -32,8 +113,9 @@ class Population:
     ----------
     home : int32 walk-node index of the home.
     zone : int8 zone code of the home (index into ``ZONES``).
-    group : int8 age-group code (index into ``GROUPS``).
-    literacy : float64 current digital literacy in [0, 1] (changes with learning).
+    group : int8 age-group code (index into ``GROUPS``); a :class:`TrackedArray`.
+    literacy : float64 current digital literacy in [0, 1] (changes with learning); a
+        :class:`TrackedArray`, so reporters recompute elderly literacy only after a write.
     literacy0 : float64 initial literacy (decay target).
     car : bool car available.
     speed : float64 walking speed (m/s).
@@ -58,6 +140,36 @@ class Population:
     last_remote_use: np.ndarray
     u_drt: np.ndarray
     scale: float = 1.0
+    #: derived values and the array versions they were computed at (see :meth:`derived`)
+    _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in ("literacy", "group") and not isinstance(value, TrackedArray):
+            value = TrackedArray(value)
+        super().__setattr__(name, value)
+
+    def __getstate__(self) -> dict:
+        # cached values are keyed by array versions, which a copy or unpickled object does not keep
+        return {**self.__dict__, "_derived": {}}
+
+    def derived(self, name: str, key: tuple, compute):
+        """``compute()``, cached under ``name`` until the literacy or group arrays are written or ``key`` changes.
+
+        Parameters
+        ----------
+        name
+            What is cached.
+        key
+            Further inputs the value depends on (hashable, compared with ``==``).
+        compute
+            ``compute() -> value``, called only when something it reads may have changed.
+        """
+        full = (self.literacy.version, self.group.version, key)
+        hit = self._derived.get(name)
+        if hit is None or hit[0] != full:
+            hit = (full, compute())
+            self._derived[name] = hit
+        return hit[1]
 
     @property
     def n(self) -> int:

@@ -17,6 +17,74 @@ from kaicity.services.transit import Arrival
 #: Rejection reasons, in the order KPIs list them.
 REASONS: tuple[str, ...] = ("outside_hours", "outside_zone", "no_stop_within_walk", "same_stop", "unreachable",
                             "no_vehicle_within_max_wait", "capacity", "detour_of_others")
+_REJECTED = frozenset(REASONS)
+
+
+class TripOutcomes(dict):
+    """Outcome of every trip that asked (trip id -> status), counting rejections as they are written.
+
+    A plain ``dict`` whose every write keeps :attr:`n_rejected` exact: a status leaving
+    :data:`REASONS` counts -1, one entering it +1.  The time series reads the count in O(1)
+    instead of recounting every trip at every tick.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__()
+        self.n_rejected = 0
+        self.update(*args, **kwargs)
+
+    def _count(self, status) -> int:
+        return 1 if status in _REJECTED else 0
+
+    def __setitem__(self, trip, status) -> None:
+        self.n_rejected += self._count(status) - self._count(self.get(trip))
+        super().__setitem__(trip, status)
+
+    def __delitem__(self, trip) -> None:
+        self.n_rejected -= self._count(self[trip])
+        super().__delitem__(trip)
+
+    def update(self, *args, **kwargs) -> None:
+        """As :meth:`dict.update`, through :meth:`__setitem__`."""
+        for trip, status in dict(*args, **kwargs).items():
+            self[trip] = status
+
+    def setdefault(self, trip, status=None):
+        """As :meth:`dict.setdefault`, through :meth:`__setitem__`."""
+        if trip not in self:
+            self[trip] = status
+        return self[trip]
+
+    def pop(self, trip, *default):
+        """As :meth:`dict.pop`, keeping the count."""
+        if trip not in self:
+            return super().pop(trip, *default)
+        status = self[trip]
+        del self[trip]
+        return status
+
+    def popitem(self):
+        """As :meth:`dict.popitem`, keeping the count."""
+        trip, status = super().popitem()
+        self.n_rejected -= self._count(status)
+        return trip, status
+
+    def clear(self) -> None:
+        """As :meth:`dict.clear`; the count goes to 0."""
+        super().clear()
+        self.n_rejected = 0
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __reduce__(self):
+        return TripOutcomes, (dict(self),)
+
+    def copy(self) -> TripOutcomes:
+        """A copy with its count."""
+        return TripOutcomes(self)
+
 
 @dataclass
 class DRTLog:
@@ -24,9 +92,9 @@ class DRTLog:
 
     Attributes
     ----------
-    trips : dict
+    trips : TripOutcomes
         Outcome of every trip that asked: ``"booked"``, ``"offered"`` (quoted, not booked)
-        or a rejection reason.
+        or a rejection reason (a dict that counts rejections as they are written).
     book_rejections : Counter
         Rejections at booking, by reason.
     load_t, load_d : list
@@ -37,7 +105,7 @@ class DRTLog:
     """
 
     trace_enabled: bool = False
-    trips: dict[int, str] = field(default_factory=dict)
+    trips: TripOutcomes = field(default_factory=TripOutcomes)
     book_rejections: Counter = field(default_factory=Counter)
     arrivals: list[Arrival] = field(default_factory=list)
     load_t: list[float] = field(default_factory=list)
@@ -56,6 +124,15 @@ class DRTLog:
     batch_improved: int = 0
     trace: list[tuple[int, np.ndarray, np.ndarray, int, int]] = field(default_factory=list)
     stop_log: list[tuple[int, int, float, int, int]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.trips, TripOutcomes):
+            self.trips = TripOutcomes(self.trips)
+
+    @property
+    def n_rejected(self) -> int:
+        """Trips whose outcome is a rejection reason (O(1), kept exact on every write)."""
+        return self.trips.n_rejected
 
     def drove(self, v: int, leg: Leg, i: int, k: int, load: int) -> None:
         """Vehicle ``v`` drove ``leg`` from its node ``i`` to node ``k`` with ``load`` riders."""
