@@ -230,6 +230,14 @@ def comparison_table(summaries: list[dict]) -> pd.DataFrame:
     return df
 
 
+def _needs_and_time_verdict(m0: float, m1: float, t0: float | None, t1: float | None) -> str:
+    """Both sides of a group's outcome in words: a loss in time to service is told as plainly as a gain in needs."""
+    needs = "more needs met" if m1 > m0 + 1e-9 else ("fewer needs met" if m1 < m0 - 1e-9 else "as many needs met")
+    if t0 is None or t1 is None or abs(t1 - t0) < 1e-9:
+        return needs
+    return f"{needs}, {'served later' if t1 > t0 else 'served sooner'}"
+
+
 def _explain(summaries: list[dict], noise=None) -> list[str]:
     """Plain-language findings: who gains, who is left behind, at what cost (first vs each other).
 
@@ -260,10 +268,10 @@ def _explain(summaries: list[dict], noise=None) -> list[str]:
                     shifts.append((d1 - d0, d))
             shifts.sort(reverse=True)
             gained = ", ".join(f"{d} {'+' if v > 0 else ''}{v:,.0f}" for v, d in shifts[:3])
-            direction = "gain" if m1 > m0 + 1e-9 else ("lose" if m1 < m0 - 1e-9 else "keep")
-            tt = f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min" if t0 is not None and t1 is not None else ""
-            out.append(f"- **{who}** {direction}: needs met {_fmt(m0, True)} → {_fmt(m1, True)}"
-                       f"{within(f'{key}.met_share')}{tt}"
+            out.append(f"- **{who}**: {_needs_and_time_verdict(m0, m1, t0, t1)}: needs met {_fmt(m0, True)} → "
+                       f"{_fmt(m1, True)}{within(f'{key}.met_share')}"
+                       + (f"; mean time to service {_fmt(t0)} → {_fmt(t1)} min"
+                          f"{within(f'{key}.time_to_service_min.mean')}" if t0 is not None and t1 is not None else "")
                        + (f" (largest shifts by channel: {gained})" if gained else "") + ".")
         ai_e = delivery_share(b, "by_group.elderly", "ai_remote")
         ai_o = delivery_share(b, "by_group.non_elderly", "ai_remote")

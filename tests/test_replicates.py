@@ -211,3 +211,11 @@ def test_an_existing_scheduler_runs_the_seeds_and_stays_up(tmp_path):
                 assert json.loads((out / f"seed-{s}" / name / "summary.json").read_text())["seed"] == s
         with Client(cluster) as client:  # compare closed its client only, not the cluster
             assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_findings_tell_a_later_service_as_plainly_as_more_needs_met():
+    from kaicity.report import _needs_and_time_verdict
+
+    assert _needs_and_time_verdict(0.80, 0.95, 20.0, 26.0) == "more needs met, served later"
+    assert _needs_and_time_verdict(0.95, 0.80, 20.0, 15.0) == "fewer needs met, served sooner"
+    assert _needs_and_time_verdict(0.90, 0.90, None, None) == "as many needs met"
