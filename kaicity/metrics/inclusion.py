@@ -15,9 +15,13 @@ def able_alone(model, literacy: np.ndarray) -> np.ndarray:
     below the logistic ability curve at their literacy (``ai_services.literacy_required``,
     ``ability_slope``).
     """
-    ai = model.scenario.ai_services
+    return _able(model.scenario.ai_services, model.traits.u_able, literacy)
+
+
+def _able(ai, u_able: np.ndarray, literacy: np.ndarray) -> np.ndarray:
+    """``u_able < `` the logistic ability curve at ``literacy`` (elementwise; the one formula of both views)."""
     z = np.clip(-float(ai.ability_slope) * (literacy - float(ai.literacy_required)), -700, 700)
-    return model.traits.u_able < 1.0 / (1.0 + np.exp(z))
+    return u_able < 1.0 / (1.0 + np.exp(z))
 
 
 def elderly_able_share(model, literacy: np.ndarray) -> float:
@@ -61,9 +65,7 @@ def elderly_able_share_now(model) -> float:
         idx = _elderly_index(pop)
         if not len(idx):
             return np.nan
-        z = np.clip(-float(ai.ability_slope) * (np.asarray(pop.literacy)[idx] - float(ai.literacy_required)),
-                    -700, 700)
-        return float((u_able[idx] < 1.0 / (1.0 + np.exp(z))).mean())
+        return float(_able(ai, u_able[idx], np.asarray(pop.literacy)[idx]).mean())
 
     return pop.derived("elderly_able_share", key, compute)
 
