@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from kaicity import report
 from kaicity.categories import GROUPS
 from kaicity.errors import KaicityError
 from kaicity.model import DELIVERIES
 from kaicity.plots.channels import CHANNEL_COLOURS, CHANNEL_LABELS, channel_shares, plot_channel_shares
+from kaicity.report import comparison as comparison_report
+from kaicity.report import run as run_report
 
 
 def _trips(channels: list[str], seed: int) -> pd.DataFrame:
@@ -30,7 +31,8 @@ def test_palette_covers_every_channel_once() -> None:
     assert tuple(CHANNEL_COLOURS) == DELIVERIES
     assert tuple(CHANNEL_LABELS) == DELIVERIES
     assert len({to_hex(c) for c in CHANNEL_COLOURS.values()}) == len(DELIVERIES)
-    assert report.DELIVERY_COLOURS is CHANNEL_COLOURS
+    assert run_report.DELIVERY_COLOURS is CHANNEL_COLOURS
+    assert comparison_report.DELIVERY_COLOURS is CHANNEL_COLOURS
 
 
 def test_channel_shares_has_every_channel_in_order() -> None:
