@@ -101,8 +101,8 @@ def gains_and_losses(a: Mapping, b: Mapping, base: str, other: str,
                      exceeds: Callable[[str], bool | None] | None = None, n_seeds: int = 1) -> list[str]:
     """The "Where … does worse" and "Where … does better" lists of one scenario against the baseline."""
     worse, better = judged_differences(a, b, exceeds)
-    rule = ("differences beyond seed noise (95% interval of the paired difference excludes 0)" if n_seeds > 1
-            else "every difference (one seed: noise unknown)")
+    rule = ("differences beyond seed noise, i.e. the 95% interval of the paired difference excludes 0"
+            if n_seeds > 1 else "every difference; one seed: noise unknown")
     out = [f"**Where {other} does worse than {base}** ({rule}):", ""]
     out += worse or ["- nothing of the KPIs judged here"]
     out += ["", f"**Where {other} does better than {base}** (same rule):", ""]
