@@ -10,7 +10,8 @@ import pytest
 
 from kaicity import cli
 from kaicity.errors import ScenarioError
-from kaicity.kpi_keys import ANNOUNCED, PATTERNS, is_kpi_key, pattern_of, suggest
+from kaicity.kpi_keys import ANNOUNCED, CHANNELS, PATTERNS, is_kpi_key, pattern_of, suggest
+from kaicity.model import DELIVERIES
 from kaicity.paired import flatten_numeric
 from kaicity.report.targets import (
     FAIL,
@@ -115,6 +116,7 @@ def test_every_registry_pattern_is_written_by_some_shipped_scenario_or_announced
 
 
 def test_registry_rejects_near_misses_and_suggests_the_key():
+    assert set(CHANNELS) == set(DELIVERIES)
     assert is_kpi_key("by_group.elderly.time_to_service_min.mean")
     assert is_kpi_key("transit.drt.rejections.no_vehicle_within_max_wait")
     assert not is_kpi_key("by_group.teenager.met_share")
