@@ -156,7 +156,8 @@ def test_sejong_shucle_headline_parameters():
     assert drt.enabled and drt.vehicles == 12 and drt.capacity == 11
     assert drt.service_hours == [6, 24] and drt.mode == "virtual_stops"
     assert drt.virtual_stops_per_1000_people * sc.population.people / 1000 == pytest.approx(300, rel=0.02)
-    assert 400 <= sc.targets.drt_rides_per_day <= 600
+    rides = next(t for t in sc.targets if t.kpi == "transit.drt.rides_per_day")
+    assert 400 <= rides.observed <= 600 and rides.source
     assert sc.ai_services.enabled and sc.support_centres.count > 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from kaicity.metrics.needs import delivery_share
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.report.common import GROUP_ROWS, _fmt, flatten
+from kaicity.report.losses import gains_and_losses
+from kaicity.report.targets import comparison_targets_markdown
 
 # --------------------------------------------------------------- comparison
 #: KPIs shown in the comparison table: (key, label, format) where format is True for a percentage,
@@ -67,10 +70,16 @@ def _needs_and_time_verdict(m0: float, m1: float, t0: float | None, t1: float | 
     return f"{needs}, {'served later' if t1 > t0 else 'served sooner'}"
 
 
-def _explain(summaries: list[dict], noise=None) -> list[str]:
+def _swap(exceeds, name: str, key: str) -> bool | None:
+    return exceeds(key, name)
+
+
+def _explain(summaries: list[dict], noise=None, exceeds=None, n_seeds: int = 1) -> list[str]:
     """Plain-language findings: who gains, who is left behind, at what cost (first vs each other).
 
-    ``noise(kpi, scenario)``, when given, returns a note (e.g. `` (within seed noise)``) for a difference.
+    ``noise(kpi, scenario)``, when given, returns a note (e.g. `` (within seed noise)``) for a difference;
+    ``exceeds(kpi, scenario)`` whether it exceeds seed noise (``None``: unknown).  Losses are listed as
+    plainly as gains (:func:`kaicity.report.losses.gains_and_losses`); no sentence credits a component.
     """
     base = summaries[0]
 
@@ -106,9 +115,10 @@ def _explain(summaries: list[dict], noise=None) -> list[str]:
         ai_o = delivery_share(b, "by_group.non_elderly", "ai_remote")
         if ai_o:
             sc_e = delivery_share(b, "by_group.elderly", "support_centre")
-            out.append(f"- The AI divide: AI remote services resolve {_fmt(ai_e, True)} of elderly needs against "
-                       f"{_fmt(ai_o, True)} of non-elderly needs; support centres resolve another "
-                       f"{_fmt(sc_e, True)} of elderly needs with assistance.")
+            out.append(f"- The AI divide: {_fmt(ai_e, True)} of elderly needs are met through AI remote services "
+                       f"against {_fmt(ai_o, True)} of non-elderly needs, and another {_fmt(sc_e, True)} of "
+                       "elderly needs through support centres with assistance (channel shares, not effects: "
+                       "some of these needs would be met by another channel without them).")
         e0, e1 = a.get("equity.elderly_vs_non_elderly_time_ratio"), b.get("equity.elderly_vs_non_elderly_time_ratio")
         if e0 is not None and e1 is not None:
             verdict = "narrows" if e1 < e0 else "widens"
@@ -128,6 +138,8 @@ def _explain(summaries: list[dict], noise=None) -> list[str]:
                        f"support-centre staff {_fmt(b.get('cost.support_centre_staff'))}, "
                        f"AI {_fmt(b.get('cost.ai_services'))}).")
         out.append("")
+        out += gains_and_losses(a, b, base["scenario"], other["scenario"],
+                                None if exceeds is None else partial(_swap, exceeds, other["scenario"]), n_seeds)
     return out
 
 
@@ -341,6 +353,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
             cells.append(text)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += [""] + _method_note(len(seeds), names[0])
+    lines += comparison_targets_markdown(per_seed)
     lines += ["## Who gains, who is left behind, at what cost", ""]
     if len(seeds) > 1:
         lines += [f"(Means over the {len(seeds)} seeds.)", ""]
@@ -348,7 +361,11 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         flag = by.loc[(key, name), "exceeds_noise"] if (key, name) in by.index else pd.NA
         return "" if pd.isna(flag) or bool(flag) else " (within seed noise)"
 
-    lines += _explain(summaries, noise)
+    def exceeds(key: str, name: str) -> bool | None:
+        flag = by.loc[(key, name), "exceeds_noise"] if (key, name) in by.index else pd.NA
+        return None if pd.isna(flag) else bool(flag)
+
+    lines += _explain(summaries, noise, exceeds, len(seeds))
     plots = plot_comparison(summaries, out)
     plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
     lines += [f"![{p}]({p})" for p in plots]

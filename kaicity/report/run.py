@@ -13,6 +13,7 @@ from kaicity.metrics.drt import drt_legs
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.report.common import GROUP_ROWS, _fmt, _json_default
+from kaicity.report.targets import target_rows, targets_markdown
 
 
 def write_run(model, out: Path) -> dict:
@@ -33,6 +34,8 @@ def write_run(model, out: Path) -> dict:
         "simulated": dict(getattr(model, "simulated", {})),  # capacities after population.scale
         "kpis": kpis,
     }
+    if model.scenario.targets:  # observed vs simulated (kaicity.report.targets); absent without targets
+        summary["targets"] = target_rows([t.model_dump() for t in model.scenario.targets], [kpis])
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
     ts = model.datacollector.get_model_vars_dataframe()
     ts.index.name = "tick"
@@ -143,5 +146,6 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
               f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)",
               "", "## Cost (KRW)", "",
               f"- total {_fmt(cost['total'])}; per met need {_fmt(cost['per_met_need'])}", ""]
+    lines += targets_markdown(summary.get("targets") or [])
     lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"

@@ -24,18 +24,18 @@ what is allowed, e.g.::
     scenarios/x.yaml:12: population.residents: expected an integer in [1, 5000000], got the text 'many'
 
 Modules, one job each (imports go down this list only; see ``docs/architecture.md``):
-``reference`` (docs tables) -> ``schema`` (:class:`Scenario`, costs, targets) ->
-``schema_city``, ``schema_population``, ``schema_services``, ``schema_transit`` (the
-sections) and ``overrides`` -> ``loading`` (files, ``extends``) -> ``messages`` (error
+``reference`` (docs tables) -> ``schema`` (:class:`Scenario`, costs) ->
+``schema_city``, ``schema_population``, ``schema_services``, ``schema_transit``,
+``schema_targets`` (the sections) and ``overrides`` -> ``loading`` (files, ``extends``) -> ``messages`` (error
 texts) -> ``fields`` (section base, keyed maps, documented fields) and ``lines`` (the safe
-YAML loader with line numbers).  The package imports only :mod:`kaicity.errors` and
-:mod:`kaicity.categories` from kaicity.
+YAML loader with line numbers).  The package imports only :mod:`kaicity.errors`,
+:mod:`kaicity.categories` and :mod:`kaicity.kpi_keys` from kaicity.
 """
 
 from kaicity.scenario.fields import NETWORK_FILE_SUFFIXES
 from kaicity.scenario.overrides import apply_overrides, parse_overrides
 from kaicity.scenario.reference import schema_reference
-from kaicity.scenario.schema import CostsSection, Scenario, TargetsSection, load_scenario
+from kaicity.scenario.schema import CostsSection, Scenario, load_scenario
 from kaicity.scenario.schema_city import CitySection, SimulationSection
 from kaicity.scenario.schema_population import NeedsSection, PopulationSection
 from kaicity.scenario.schema_services import (
@@ -45,6 +45,7 @@ from kaicity.scenario.schema_services import (
     OnlineServicesSection,
     SupportCentresSection,
 )
+from kaicity.scenario.schema_targets import Target
 from kaicity.scenario.schema_transit import BusLine, BusSection, DrtSection, RebalancingSection, TransitSection
 
 __all__ = [
@@ -69,5 +70,5 @@ __all__ = [
     "DrtSection",
     "TransitSection",
     "CostsSection",
-    "TargetsSection",
+    "Target",
 ]

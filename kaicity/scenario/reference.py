@@ -7,13 +7,13 @@ values, source); :func:`reference_markdown` renders the rows as the Markdown tab
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from kaicity.scenario.fields import KeyedMap, num_text
-from kaicity.scenario.messages import allowed_text, model_class
+from kaicity.scenario.messages import _strip_annotated, allowed_text, list_item_annotation, model_class
 from kaicity.scenario.schema import Scenario
 
 
@@ -69,6 +69,12 @@ def schema_reference() -> list[dict[str, str]]:
             key = f"{prefix}{name}"
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             sub = model_class(info.annotation)
+            item = model_class(list_item_annotation(info.annotation)) if sub is None else None
+            if item is not None and get_origin(_strip_annotated(info.annotation)) is list:  # list of records
+                rows.append({"section": section, "key": key, "description": info.description or "",
+                             "unit": "", "default": _default_text(info), "allowed": "a list", "source": "-"})
+                add(item, key + ".<i>.", section)
+                continue
             if sub is not None and not issubclass(sub, KeyedMap):
                 add(sub, key + ".", section or name)
                 continue

@@ -1,10 +1,10 @@
-"""The ``Scenario`` model: the top-level keys, costs and targets, and the sections assembled.
+"""The ``Scenario`` model: the top-level keys, costs, and the sections assembled.
 
 A scenario is one YAML file (optionally extending another) that sets every parameter of
 a run.  The sections live by concern in ``schema_city`` (``city``, ``simulation``),
 ``schema_population`` (``population``, ``needs``), ``schema_services`` (``facilities``,
 ``online_services``, ``ai_services``, ``support_centres``, ``learning``) and
-``schema_transit`` (``transit``); this module adds ``costs`` and ``targets`` and the
+``schema_transit`` (``transit``) and ``schema_targets`` (``targets``); this module adds ``costs`` and the
 root :class:`Scenario`.  Every default is stated once, here in the schema: code that
 runs a scenario reads the typed section (``scenario.transit.drt.max_wait_min``).
 
@@ -35,6 +35,7 @@ from kaicity.scenario.schema_services import (
     OnlineServicesSection,
     SupportCentresSection,
 )
+from kaicity.scenario.schema_targets import Targets
 from kaicity.scenario.schema_transit import TransitSection
 
 _COST = "assumption (KRW, 2024 prices)"
@@ -55,15 +56,6 @@ class CostsSection(Section):
                                     source=_COST)
     ai_per_use: float = _f(50.0, ge=0, unit="KRW/use", description="AI service cost per use besides energy",
                            source=_COST)
-
-
-class TargetsSection(Section):
-    """Observed values reports compare KPIs with; not used by the simulation (null = none)."""
-
-    drt_rides_per_day: float | None = _f(None, setting=True, ge=0, unit="rides/day",
-                                         description="Observed DRT rides per day (real people)")
-    drt_mean_wait_min: float | None = _f(None, setting=True, ge=0, unit="min",
-                                         description="Observed mean DRT wait")
 
 
 # --------------------------------------------------------------------------------------
@@ -125,7 +117,8 @@ class Scenario(Section):
     learning: LearningSection = _f(factory=LearningSection, description="Literacy dynamics")
     transit: TransitSection = _f(factory=TransitSection, description="Buses and DRT")
     costs: CostsSection = _f(factory=CostsSection, description="Operating costs")
-    targets: TargetsSection = _f(factory=TargetsSection, description="Observed values for comparison")
+    targets: Targets = _f(factory=list, description="Observed values reports compare KPIs with: a list of "
+                          "{kpi, observed, tolerance or tolerance_abs, source, note} (`targets.<i>.*`)")
 
     _file: str | None = PrivateAttr(default=None)
     _files: tuple[str, ...] = PrivateAttr(default=())
