@@ -25,8 +25,8 @@ what is allowed, e.g.::
 
 Modules, one job each (imports go down this list only; see ``docs/architecture.md``):
 ``reference`` (docs tables) -> ``schema`` (:class:`Scenario`, costs, targets) ->
-``schema_city``, ``schema_population``, ``schema_services``, ``schema_transit`` (the
-sections) and ``overrides`` -> ``loading`` (files, ``extends``) -> ``messages`` (error
+``schema_city``, ``schema_population``, ``schema_services``, ``schema_transit``,
+``schema_costs`` (the sections) and ``overrides`` -> ``loading`` (files, ``extends``) -> ``messages`` (error
 texts) -> ``fields`` (section base, keyed maps, documented fields) and ``lines`` (the safe
 YAML loader with line numbers).  The package imports only :mod:`kaicity.errors` and
 :mod:`kaicity.categories` from kaicity.
