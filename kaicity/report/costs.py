@@ -85,9 +85,9 @@ def cost_explain_line(a: Mapping, b: Mapping) -> str | None:
 def _gain_cell(g: CostGain) -> str:
     if g.reason is not None:
         return "–"
-    text = _fmt(g.ratio)
+    text = _fmt(g.ratio, digits=0)
     if math.isfinite(g.lo):
-        text += f" ({_fmt(g.lo)} to {_fmt(g.hi)})"
+        text += f" ({_fmt(g.lo, digits=0)} to {_fmt(g.hi, digits=0)})"
     return text
 
 
@@ -115,15 +115,16 @@ def gain_text(runs: Sequence[Sequence[Mapping]]) -> list[str]:
     for name, by_group in gains.items():
         for group, g in by_group.items():
             need = "need" if group == "overall" else "elderly need"
-            extra = f"{'+' if g.d_met >= 0 else ''}{_fmt(g.d_met)} {need}s met, {'+' if g.d_cost >= 0 else ''}" \
-                    f"{_fmt(g.d_cost)} KRW"
+            extra = f"{'+' if g.d_met >= 0 else ''}{_fmt(g.d_met, digits=0)} {need}s met, " \
+                    f"{'+' if g.d_cost >= 0 else ''}{_fmt(g.d_cost, digits=0)} KRW"
             if g.reason is not None:
                 who = "residents" if group == "overall" else "the elderly"
                 lines.append(f"- {name} {g.reason} for {who} ({extra}), so a cost per additional {need} met is "
                              "not meaningful.")
             else:
-                interval = f" (95% interval {_fmt(g.lo)} to {_fmt(g.hi)})" if math.isfinite(g.lo) else ""
-                lines.append(f"- {name}: {_fmt(g.ratio)} KRW per additional {need} met{interval} ({extra}).")
+                interval = f" (95% interval {_fmt(g.lo, digits=0)} to {_fmt(g.hi, digits=0)})" \
+                    if math.isfinite(g.lo) else ""
+                lines.append(f"- {name}: {_fmt(g.ratio, digits=0)} KRW per additional {need} met{interval} ({extra}).")
     lines += ["", GAIN_METHOD, ""]
     return lines
 
