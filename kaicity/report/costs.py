@@ -99,7 +99,8 @@ def gain_table_rows(runs: Sequence[Sequence[Mapping]]) -> list[str]:
     rows = []
     for group, label in (("overall", "cost per additional need met (KRW)"),
                          ("elderly", "cost per additional elderly need met (KRW)")):
-        cells = ["–"] + [_gain_cell(g[group]) if g[group].reason is None else "n/a" for g in gains.values()]
+        cells = ["–"] + [_fmt(g[group].ratio, digits=0) if g[group].reason is None else "n/a"
+                         for g in gains.values()]
         cells += [_gain_cell(g[group]) if g[group].reason is None else g[group].reason for g in gains.values()]
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return rows
