@@ -39,7 +39,9 @@ UNITS: dict[str, tuple[tuple[str, str], ...]] = {
 GAIN_KPIS = {"overall": "cost.per_additional_met_need", "elderly": "cost.per_additional_met_need_elderly"}
 GAIN_METHOD = ("Cost per additional need met = mean paired difference in total cost / mean paired difference in "
                "needs met (people); the bracket is a delta-method 95% interval (Student t, n - 1 degrees of "
-               "freedom). It is not given when the extra needs met are not above seed noise.")
+               "freedom). For the elderly the whole cost difference is set against the elderly's extra needs met "
+               "alone, so it is an upper bound of what each extra elderly need costs. No ratio is given when the "
+               "extra needs met are not above seed noise.")
 
 
 def _count(units: Mapping, key: str) -> float:
@@ -116,16 +118,16 @@ def gain_text(runs: Sequence[Sequence[Mapping]]) -> list[str]:
     for name, by_group in gains.items():
         for group, g in by_group.items():
             need = "need" if group == "overall" else "elderly need"
-            extra = f"{'+' if g.d_met >= 0 else ''}{_fmt(g.d_met, digits=0)} {need}s met, " \
+            extra = f"{'+' if g.d_met >= 0 else ''}{_fmt(g.d_met, digits=0)} {need}s met for " \
                     f"{'+' if g.d_cost >= 0 else ''}{_fmt(g.d_cost, digits=0)} KRW"
             if g.reason is not None:
                 who = "residents" if group == "overall" else "the elderly"
                 lines.append(f"- {name} {g.reason} for {who} ({extra}), so a cost per additional {need} met is "
                              "not meaningful.")
             else:
-                interval = f" (95% interval {_fmt(g.lo, digits=0)} to {_fmt(g.hi, digits=0)})" \
+                interval = f"95% interval {_fmt(g.lo, digits=0)} to {_fmt(g.hi, digits=0)}; " \
                     if math.isfinite(g.lo) else ""
-                lines.append(f"- {name}: {_fmt(g.ratio, digits=0)} KRW per additional {need} met{interval} ({extra}).")
+                lines.append(f"- {name}: {_fmt(g.ratio, digits=0)} KRW per additional {need} met ({interval}{extra}).")
     lines += ["", GAIN_METHOD, ""]
     return lines
 
