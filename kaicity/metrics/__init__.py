@@ -17,7 +17,10 @@ module                    KPIs
 :mod:`.drt`               DRT indicators (delegates to the DRT service for now)
 :mod:`.ai`                AI / online uses, energy
 :mod:`.inclusion`         elderly literacy and ability to use AI, support centres
-:mod:`.cost`              cost by item and per met need
+:mod:`.cost`              cost by component and item, per met need (overall, elderly),
+                          AI carbon
+:mod:`.cost_units`        the real units costs are priced on (server-hours, vehicle-hours, ...)
+:mod:`.cost_gain`         cost per additional need met against a baseline, over paired seeds
 :mod:`.timeseries`        named time-series reporters (:data:`.timeseries.REPORTERS`)
 :mod:`.summary`           ``summary.json``'s ``kpis`` (:func:`summarize`)
 ========================  ==============================================================

@@ -46,5 +46,5 @@ def summarize(model, trips: pd.DataFrame | None = None) -> dict:
         "ai": ai,
         "digital_inclusion": inclusion_block(model),
         "equity": equity_block(df[df["outcome"] == "met"], needs["by_group"], needs["by_zone"]),
-        "cost": cost_block(model, transit, ai, needs["overall"]["met"]),
+        "cost": cost_block(model, transit, ai, needs),
     }

@@ -12,6 +12,7 @@ from kaicity.metrics.needs import delivery_share
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.report.common import GROUP_ROWS, _fmt, flatten
+from kaicity.report.costs import COST_HEADLINE, cost_explain_line, gain_csv_rows, gain_table_rows, gain_text
 from kaicity.report.losses import gains_and_losses
 from kaicity.report.targets import comparison_targets_markdown
 
@@ -44,8 +45,7 @@ HEADLINE = [
     ("transit.drt.wait_min.mean", "DRT wait, mean (min)", False),
     ("transit.drt.rejection_rate", "DRT rejection rate", True),
     ("transit.bus.boardings", "bus boardings", False),
-    ("cost.total", "cost, total (KRW)", False),
-    ("cost.per_met_need", "cost per met need (KRW)", False),
+    *COST_HEADLINE,
 ]
 
 
@@ -130,13 +130,7 @@ def _explain(summaries: list[dict], noise=None, exceeds=None, n_seeds: int = 1) 
             verdict = "narrows" if r1 < r0 else "widens"
             out.append(f"- The rural–core gap {verdict}: ratio {_fmt(r0, digits=2)} → {_fmt(r1, digits=2)}"
                        f"{within('equity.rural_vs_core_time_ratio')}.")
-        c0, c1 = a.get("cost.total"), b.get("cost.total")
-        p0, p1 = a.get("cost.per_met_need"), b.get("cost.per_met_need")
-        if c0 is not None and c1 is not None:
-            out.append(f"- Cost: {_fmt(c0)} → {_fmt(c1)} KRW per run; per met need {_fmt(p0)} → {_fmt(p1)} KRW "
-                       f"(DRT {_fmt(b.get('cost.drt'))}, "
-                       f"support-centre staff {_fmt(b.get('cost.support_centre_staff'))}, "
-                       f"AI {_fmt(b.get('cost.ai_services'))}).")
+        out += [line for line in (cost_explain_line(a, b),) if line]
         out.append("")
         out += gains_and_losses(a, b, base["scenario"], other["scenario"],
                                 None if exceeds is None else partial(_swap, exceeds, other["scenario"]), n_seeds)
@@ -334,7 +328,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
     table = replicate_table(per_seed)
     flag = pd.DataFrame({"kpi": "paired", "scenario": names, "mean": [float(not d) for d in diffs],
                          "n_seeds": len(per_seed)})
-    table = pd.concat([flag, table], ignore_index=True)[table.columns]
+    table = pd.concat([flag, table, gain_csv_rows(per_seed)], ignore_index=True)[table.columns]
     table.to_csv(out / "comparison.csv", index=False)
     by = table.set_index(["kpi", "scenario"])
     diff_cols = [f"{n} - {names[0]}" + (" (95% CI)" if len(seeds) > 1 else "") for n in names[1:]]
@@ -352,6 +346,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
                 text = f"**{text}**"
             cells.append(text)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    lines += gain_table_rows(per_seed)
     lines += [""] + _method_note(len(seeds), names[0])
     lines += comparison_targets_markdown(per_seed)
     lines += ["## Who gains, who is left behind, at what cost", ""]
@@ -365,7 +360,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         flag = by.loc[(key, name), "exceeds_noise"] if (key, name) in by.index else pd.NA
         return None if pd.isna(flag) else bool(flag)
 
-    lines += _explain(summaries, noise, exceeds, len(seeds))
+    lines += _explain(summaries, noise, exceeds, len(seeds)) + gain_text(per_seed)
     plots = plot_comparison(summaries, out)
     plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
     lines += [f"![{p}]({p})" for p in plots]

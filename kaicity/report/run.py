@@ -13,6 +13,7 @@ from kaicity.metrics.drt import drt_legs
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.report.common import GROUP_ROWS, _fmt, _json_default
+from kaicity.report.costs import run_cost_lines
 from kaicity.report.targets import target_rows, targets_markdown
 
 
@@ -143,9 +144,8 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
               f"- Rural / core time-to-service ratio: {_fmt(eq['rural_vs_core_time_ratio'], digits=2)}",
               f"- Elderly mean literacy: {_fmt(inc['elderly_literacy_start'], digits=3)} → "
               f"{_fmt(inc['elderly_literacy_end'], digits=3)}",
-              f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)",
-              "", "## Cost (KRW)", "",
-              f"- total {_fmt(cost['total'])}; per met need {_fmt(cost['per_met_need'])}", ""]
+              f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)", ""]
+    lines += run_cost_lines(cost)
     lines += targets_markdown(summary.get("targets") or [])
     lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"

@@ -24,9 +24,10 @@ what is allowed, e.g.::
     scenarios/x.yaml:12: population.residents: expected an integer in [1, 5000000], got the text 'many'
 
 Modules, one job each (imports go down this list only; see ``docs/architecture.md``):
-``reference`` (docs tables) -> ``schema`` (:class:`Scenario`, costs) ->
+``reference`` (docs tables) -> ``schema`` (:class:`Scenario`) ->
 ``schema_city``, ``schema_population``, ``schema_services``, ``schema_transit``,
-``schema_targets`` (the sections) and ``overrides`` -> ``loading`` (files, ``extends``) -> ``messages`` (error
+``schema_costs``, ``schema_targets`` (the sections) and ``overrides`` -> ``loading`` (files,
+``extends``) -> ``messages`` (error
 texts) -> ``fields`` (section base, keyed maps, documented fields) and ``lines`` (the safe
 YAML loader with line numbers).  The package imports only :mod:`kaicity.errors`,
 :mod:`kaicity.categories` and :mod:`kaicity.kpi_keys` from kaicity.

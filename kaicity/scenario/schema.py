@@ -1,10 +1,11 @@
-"""The ``Scenario`` model: the top-level keys, costs, and the sections assembled.
+"""The ``Scenario`` model: the top-level keys and the sections assembled.
 
 A scenario is one YAML file (optionally extending another) that sets every parameter of
 a run.  The sections live by concern in ``schema_city`` (``city``, ``simulation``),
 ``schema_population`` (``population``, ``needs``), ``schema_services`` (``facilities``,
 ``online_services``, ``ai_services``, ``support_centres``, ``learning``) and
-``schema_transit`` (``transit``) and ``schema_targets`` (``targets``); this module adds ``costs`` and the
+``schema_transit`` (``transit``), ``schema_costs`` (``costs``) and ``schema_targets``
+(``targets``); this module adds the
 root :class:`Scenario`.  Every default is stated once, here in the schema: code that
 runs a scenario reads the typed section (``scenario.transit.drt.max_wait_min``).
 
@@ -27,6 +28,7 @@ from kaicity.scenario.fields import doc_field as _f
 from kaicity.scenario.loading import from_mapping, load_file
 from kaicity.scenario.overrides import apply_overrides
 from kaicity.scenario.schema_city import CitySection, SimulationSection
+from kaicity.scenario.schema_costs import CostsSection
 from kaicity.scenario.schema_population import NeedsSection, PopulationSection
 from kaicity.scenario.schema_services import (
     AiServicesSection,
@@ -37,26 +39,6 @@ from kaicity.scenario.schema_services import (
 )
 from kaicity.scenario.schema_targets import Targets
 from kaicity.scenario.schema_transit import TransitSection
-
-_COST = "assumption (KRW, 2024 prices)"
-
-
-class CostsSection(Section):
-    """Operating-cost assumptions in Korean won."""
-
-    bus_per_km: float = _f(2500.0, ge=0, unit="KRW/km", description="Bus cost per vehicle-km", source=_COST)
-    bus_per_hour: float = _f(45000.0, ge=0, unit="KRW/h", description="Bus cost per vehicle-hour",
-                             source=_COST)
-    drt_per_km: float = _f(800.0, ge=0, unit="KRW/km", description="DRT cost per vehicle-km", source=_COST)
-    drt_per_hour: float = _f(35000.0, ge=0, unit="KRW/h", description="DRT cost per vehicle-hour",
-                             source=_COST)
-    staff_per_hour: float = _f(20000.0, ge=0, unit="KRW/h", description="Support-centre staff cost per hour",
-                               source=_COST)
-    electricity_per_kwh: float = _f(150.0, ge=0, unit="KRW/kWh", description="Electricity price",
-                                    source=_COST)
-    ai_per_use: float = _f(50.0, ge=0, unit="KRW/use", description="AI service cost per use besides energy",
-                           source=_COST)
-
 
 # --------------------------------------------------------------------------------------
 # Scenario

@@ -73,8 +73,9 @@ def fake_model(scenario, scale: float = 1.0, walk_m: np.ndarray | None = None) -
         bus=None, drt=None, now=HORIZON, days=1, ai_uses=np.zeros(len(CATEGORIES), dtype=np.int64),
         online_uses=np.zeros(len(CATEGORIES), dtype=np.int64), ai_energy_wh=0.0, support_centres=[],
         training_visits=np.zeros(len(GROUPS), dtype=np.int64),
-        remote={ch: SimpleNamespace(failures=np.zeros(len(CATEGORIES), dtype=np.int64))
-                for ch in (Channel.AI_REMOTE, Channel.ONLINE)},
+        remote={ch: SimpleNamespace(failures=np.zeros(len(CATEGORIES), dtype=np.int64),
+                                    attempts=np.zeros(len(CATEGORIES), dtype=np.int64))
+                for ch in (Channel.AI_REMOTE, Channel.ONLINE)}, places=[], simulated={},
         traits=SimpleNamespace(u_able=np.full(n_pop, 0.5)),
         facility_access=[SimpleNamespace(walk_m=walk_m[c]) for c in range(len(CATEGORIES))])
 
@@ -184,6 +185,6 @@ def test_fifteen_minute_coverage_counts_homes_within_the_walk(smart):
 
 def test_cost_per_met_need_divides_the_total_by_met_needs(model):
     cost = summarize(model)["cost"]
-    parts = cost["bus"] + cost["drt"] + cost["support_centre_staff"] + cost["ai_services"]
+    parts = sum(cost[c] for c in ("facilities", "bus", "drt", "support_centres", "online", "ai"))
     assert cost["total"] == pytest.approx(parts)
     assert cost["per_met_need"] == pytest.approx(cost["total"] / 6)
