@@ -6,6 +6,7 @@ attributes on the model.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,7 @@ from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
+from kaicity.services.drt.stops import served_walk_mask
 from kaicity.services.needs import DAY_S
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
@@ -183,26 +185,51 @@ def build_transit(model: KaiCityModel) -> None:
 def build_drt(model: KaiCityModel, scale: float) -> None:
     """The DRT service (the fleet shrinks with the sample) and a Mesa agent per van.
 
+    The fleet is ``transit.drt.vehicles`` real vans divided by the scale, or ``vehicles_per_1000``
+    per 1,000 residents of the service area (the agents whose home DRT serves: scale cancels).
     Below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans pooling and waits no longer behave
-    like the real fleet's: the run says so in its warnings (report.md and summary.json).
+    like a real fleet's: the run says so in its warnings (report.md and summary.json).
     """
     drt_cfg = model.scenario.transit.drt
-    vehicles = int(drt_cfg.vehicles)
-    if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
-        vehicles = max(1, round(drt_cfg.vehicles / scale))
-        small = vehicles < DRT_MIN_SIMULATED_FLEET
-        warn_scaled(model, "transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles", force=small,
-                    extra=(f"; below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not "
-                           "behave like the real fleet: DRT results of this run are NOT representative"
-                           if small else ""))
-        drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
+    transit_poor = None
+    if model.bus is not None:  # transit-poor: no bus stop within the bus catchment
+        transit_poor = model.bus.stop_walk_m() > model.bus.coverage_walk_m
+    area = served_walk_mask(model.city, drt_cfg, transit_poor)
+    area_agents = int(area[model.population.home].sum())
+    model.simulated["drt_area_residents"] = area_agents * scale
+    if drt_cfg.vehicles is None:
+        vehicles = max(1, round(drt_cfg.per_1000 * area_agents / 1000.0))
+    else:
+        vehicles = int(drt_cfg.vehicles)
+        if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
+            vehicles = max(1, round(drt_cfg.vehicles / scale))
+            warn_scaled(model, "transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
+    if vehicles < DRT_MIN_SIMULATED_FLEET:
+        warn_small_fleet(model, vehicles, area_agents)
+    drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles, "vehicles_per_1000": None})
     model.population_report["drt_vehicles_simulated"] = vehicles
     model.simulated["drt_vehicles"] = vehicles
     model.drt = DRTService(model.city, drt_cfg, horizon_s=model.horizon_s, start_hour=model.start_hour,
                            rng=stream(model.run_seed, "drt"), people=float(model.scenario.population.people),
-                           homes=model.population.home, population_scale=float(model.population.scale))
+                           homes=model.population.home, population_scale=float(model.population.scale),
+                           transit_poor=transit_poor)
     model.drt_vehicles = [DRTVehicle(model, van) for van in model.drt.vehicles]
     model.transit_services.append(model.drt)
+
+
+def warn_small_fleet(model: KaiCityModel, vehicles: int, area_agents: int) -> None:
+    """Warn that a simulated fleet below :data:`DRT_MIN_SIMULATED_FLEET` vans is not representative."""
+    drt = model.scenario.transit.drt
+    if drt.vehicles is None:
+        need = math.ceil(DRT_MIN_SIMULATED_FLEET * 1000.0 / drt.per_1000)
+        fix = (f"simulate at least {need:,} resident agents in the service area (now {area_agents:,}; "
+               "more population.residents or more transit.drt.zones)")
+    else:
+        fix = (f"give at least {DRT_MIN_SIMULATED_FLEET} x population.scale vans or a smaller population.scale "
+               "(more resident agents)")
+    model.warn(f"transit.drt: {vehicles} simulated van(s) for {area_agents:,} resident agents of the service area; "
+               f"below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not behave like a real "
+               f"fleet: DRT results of this run are NOT representative; {fix}")
 
 
 def build_counters(model: KaiCityModel) -> None:
