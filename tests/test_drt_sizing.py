@@ -55,7 +55,7 @@ def test_model_sizes_the_fleet_on_the_served_homes_and_warns_below_five_vans(dem
     rural = model.city.walk.zone == 2
     assert np.array_equal(drt.area.served_walk, rural | poor)
     area_agents = int((rural | poor)[model.population.home].sum())
-    per_1000 = demo.transit.drt.vehicles_per_1000
+    per_1000 = demo.transit.drt.per_1000  # the default 0.12
     expect = max(1, round(per_1000 * area_agents / 1000))
     assert expect < 5 and model.simulated["drt_vehicles"] == drt.rules.n_vehicles == expect
     assert model.simulated["drt_area_residents"] == area_agents

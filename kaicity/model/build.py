@@ -199,13 +199,17 @@ def build_drt(model: KaiCityModel, scale: float) -> None:
     model.simulated["drt_area_residents"] = area_agents * scale
     if drt_cfg.vehicles is None:
         vehicles = max(1, round(drt_cfg.per_1000 * area_agents / 1000.0))
+        if vehicles < DRT_MIN_SIMULATED_FLEET:
+            warn_small_fleet(model, "transit.drt.vehicles_per_1000", vehicles, area_agents)
+    elif scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
+        vehicles = max(1, round(drt_cfg.vehicles / scale))
+        small = vehicles < DRT_MIN_SIMULATED_FLEET
+        warn_scaled(model, "transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles", force=small,
+                    extra=f"; {SMALL_FLEET}" if small else "")
     else:
         vehicles = int(drt_cfg.vehicles)
-        if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
-            vehicles = max(1, round(drt_cfg.vehicles / scale))
-            warn_scaled(model, "transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles")
-    if vehicles < DRT_MIN_SIMULATED_FLEET:
-        warn_small_fleet(model, vehicles, area_agents)
+        if vehicles < DRT_MIN_SIMULATED_FLEET:
+            warn_small_fleet(model, "transit.drt.vehicles", vehicles, area_agents)
     drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles, "vehicles_per_1000": None})
     model.population_report["drt_vehicles_simulated"] = vehicles
     model.simulated["drt_vehicles"] = vehicles
@@ -217,19 +221,23 @@ def build_drt(model: KaiCityModel, scale: float) -> None:
     model.transit_services.append(model.drt)
 
 
-def warn_small_fleet(model: KaiCityModel, vehicles: int, area_agents: int) -> None:
-    """Warn that a simulated fleet below :data:`DRT_MIN_SIMULATED_FLEET` vans is not representative."""
+#: Why a fleet below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans is flagged.
+SMALL_FLEET = (f"below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not behave like a real fleet: "
+               "DRT results of this run are NOT representative")
+
+
+def warn_small_fleet(model: KaiCityModel, key: str, vehicles: int, area_agents: int) -> None:
+    """Warn that a simulated fleet below :data:`DRT_MIN_SIMULATED_FLEET` vans is not representative,
+    and say how to fix it."""
     drt = model.scenario.transit.drt
     if drt.vehicles is None:
         need = math.ceil(DRT_MIN_SIMULATED_FLEET * 1000.0 / drt.per_1000)
-        fix = (f"simulate at least {need:,} resident agents in the service area (now {area_agents:,}; "
-               "more population.residents or more transit.drt.zones)")
+        fix = (f"simulate at least {need:,} resident agents in the service area (more population.residents "
+               "or more transit.drt.zones)")
     else:
-        fix = (f"give at least {DRT_MIN_SIMULATED_FLEET} x population.scale vans or a smaller population.scale "
-               "(more resident agents)")
-    model.warn(f"transit.drt: {vehicles} simulated van(s) for {area_agents:,} resident agents of the service area; "
-               f"below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not behave like a real "
-               f"fleet: DRT results of this run are NOT representative; {fix}")
+        fix = f"give at least {DRT_MIN_SIMULATED_FLEET} vans"
+    model.warn(f"{key}: {vehicles} simulated van(s) for {area_agents:,} resident agents of the service area; "
+               f"{SMALL_FLEET}; {fix}")
 
 
 def build_counters(model: KaiCityModel) -> None:

@@ -137,6 +137,16 @@ class ServiceArea:
             return float(self.served_walk[self.homes].sum()) * float(population_scale)
         return float(people or 0.0) * float(self.served_walk.mean())
 
+    def access(self, req: TripRequest) -> tuple[str | None, int, int, float, float]:
+        """Rejection reason or None, pickup and drop-off drive nodes, walks to and from them (s)."""
+        o, dst = int(req.origin), int(req.destination)
+        p, d = int(self.access_node[o]), int(self.access_node[dst])
+        if not self.door_to_door and (p < 0 or d < 0 or self.access_m[o] > req.max_walk_m
+                                      or self.access_m[dst] > req.max_walk_m):
+            return "no_stop_within_walk", -1, -1, math.inf, math.inf
+        speed = float(req.walk_speed)
+        return None, p, d, float(self.access_m[o]) / speed, float(self.access_m[dst]) / speed
+
 
 def served_walk_mask(city: City, cfg: DrtSection, transit_poor: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask over walk nodes: the DRT service area (served zones, plus transit-poor places).
@@ -161,16 +171,6 @@ def served_walk_mask(city: City, cfg: DrtSection, transit_poor: np.ndarray | Non
         else:
             mask |= np.asarray(transit_poor, dtype=bool)
     return mask
-
-    def access(self, req: TripRequest) -> tuple[str | None, int, int, float, float]:
-        """Rejection reason or None, pickup and drop-off drive nodes, walks to and from them (s)."""
-        o, dst = int(req.origin), int(req.destination)
-        p, d = int(self.access_node[o]), int(self.access_node[dst])
-        if not self.door_to_door and (p < 0 or d < 0 or self.access_m[o] > req.max_walk_m
-                                      or self.access_m[dst] > req.max_walk_m):
-            return "no_stop_within_walk", -1, -1, math.inf, math.inf
-        speed = float(req.walk_speed)
-        return None, p, d, float(self.access_m[o]) / speed, float(self.access_m[dst]) / speed
 
 
 def mean_spacing(graph: Graph, nodes: np.ndarray) -> float:
