@@ -46,7 +46,8 @@ def render_shipped() -> str:
         pop = s.population
         drt = s.transit.drt
         bus = s.transit.bus
-        drt_text = (f"{drt.vehicles} x {drt.capacity} seats, {drt.mode.replace('_', ' ')}"
+        fleet = f"{drt.vehicles}" if drt.vehicles is not None else f"{drt.per_1000:g}/1,000 residents"
+        drt_text = (f"{fleet} x {drt.capacity} seats, {drt.mode.replace('_', ' ')}"
                     if drt.enabled else "off")
         out.append("| " + " | ".join(_cell(x) for x in (
             f"`{path.name}`", f"`{parent}`" if parent != "-" else "-",

@@ -181,8 +181,10 @@ def test_forecast_is_the_recent_window_blended_with_previous_days():
 
 # ------------------------------------------------------------------- rules and analysis
 def test_rules_read_the_schema_defaults_once():
-    rules = DRTRules.from_config(DrtSection(), start_hour=5.0)
+    rules = DRTRules.from_config(DrtSection(), start_hour=5.0, n_vehicles=12)  # default fleet: per 1,000 people
     assert (rules.n_vehicles, rules.seats, rules.hours) == (12, 11, (6.0, 24.0))
+    with pytest.raises(SimulationError, match="per 1,000 people"):
+        DRTRules.from_config(DrtSection())
     assert (rules.max_wait_s, rules.beta_s, rules.max_detour_s) == (900.0, 600.0, 1800.0)
     assert rules.door_to_door and rules.batch_s == 0.0
     assert rules.clock_hour(3600.0) == 6.0 and rules.in_hours(3600.0) and not rules.in_hours(0.0)

@@ -115,7 +115,7 @@ def test_ai_city_only_adds_ai_services_centres_and_drt():
     assert {"ai_services.enabled", "support_centres.count", "transit.drt.enabled"} <= diff
     assert all(in_sections(p, (*AI_SECTIONS, "name", "description")) for p in diff), sorted(diff)
     assert ai.ai_features == {"ai_services": True, "support_centres": True, "drt": True}
-    assert ai.transit.drt.vehicles == 12 and ai.transit.drt.capacity == 11
+    assert ai.transit.drt.vehicles is None and ai.transit.drt.per_1000 == 0.12 and ai.transit.drt.capacity == 11
     assert ai.support_centres.count == 4
     # switching the three AI features off gives exactly the smart city
     off = ai.with_overrides({**AI_SWITCHES_OFF, "name": smart.name, "description": smart.description})
@@ -167,7 +167,7 @@ def test_sejong_shucle_headline_parameters():
 def test_defaults_and_accessors():
     sc = Scenario.from_dict({"name": "x"})
     assert sc.file is None and sc.files == ()
-    assert sc.ai_services.share["healthcare"] == 0.35
+    assert sc.ai_services.share["healthcare"] == 0.005
     assert list(sc.ai_services.share.as_dict()) == list(CATEGORIES)
     assert list(sc.population.car_access.as_dict()) == list(GROUPS)
     assert list(sc.population.zone_shares.as_dict()) == list(ZONES)
@@ -183,8 +183,8 @@ def test_defaults_and_accessors():
 def test_missing_category_keys_take_their_defaults():
     sc = Scenario.from_dict({"name": "x", "ai_services": {"share": {"welfare": 0.9}},
                              "needs": {"daily_rate": {"healthcare": {"elderly": 0.2}}}})
-    assert sc.ai_services.share.as_dict() == {"healthcare": 0.35, "education": 0.5, "welfare": 0.9,
-                                             "daily": 0.3, "culture": 0.1}
+    assert sc.ai_services.share.as_dict() == {"healthcare": 0.005, "education": 0.1, "welfare": 0.9,
+                                             "daily": 0.1, "culture": 0.0}
     assert sc.needs.daily_rate["healthcare"].as_dict() == {"child": 0.02, "adult": 0.025, "elderly": 0.2}
     sc2 = Scenario.from_dict({"name": "x", "population": {"literacy": {"elderly": {"mean": 0.6}}}})
     assert sc2.population.literacy["elderly"].sd == 0.18  # the elderly default, not another group's

@@ -264,6 +264,7 @@ def clamped(tmp_path_factory):
 
     sc = load_scenario(ROOT / "scenarios" / "ai_city.yaml").with_overrides({
         **TINY, "support_centres.count": 10_000, "population.scale": 10.0, "transit.drt.vehicles": 6,
+        "transit.drt.vehicles_per_1000": None,
         "transit.bus.capacity": 3, "transit.bus.n_lines": 1000, "city.facilities": "synthetic",
         "city.facility_counts": {"healthcare": 100_000}})
     with warnings.catch_warnings(record=True) as caught:
@@ -308,8 +309,10 @@ def test_a_run_that_gets_what_it_asks_has_no_warnings(tmp_path):
     from kaicity.model import KaiCityModel
     from kaicity.report import write_run
 
-    # (6 auto bus lines do not fit a 500-node city: only 4 can be built, which is warned)
-    sc = load_scenario(ROOT / "scenarios" / "ai_city.yaml").with_overrides({**TINY, "transit.bus.n_lines": 2})
+    # (6 auto bus lines do not fit a 500-node city: only 4 can be built, which is warned; nor does the
+    # per-1,000 fleet give this tiny town the 5 vans a representative DRT result needs)
+    sc = load_scenario(ROOT / "scenarios" / "ai_city.yaml").with_overrides(
+        {**TINY, "transit.bus.n_lines": 2, "transit.drt.vehicles": 5, "transit.drt.vehicles_per_1000": None})
     with warnings.catch_warnings():
         warnings.simplefilter("error", KaicityWarning)
         model = KaiCityModel(sc).run()

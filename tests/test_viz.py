@@ -169,8 +169,12 @@ def test_controls_map_to_scenario_overrides():
 
     smart, ai = load_scenario(SMART), load_scenario(AI)
     assert overrides_for(ai, "drt_vehicles", 0) == {"transit.drt.enabled": False}
-    assert overrides_for(smart, "drt_vehicles", 5) == {"transit.drt.enabled": True, "transit.drt.vehicles": 5}
-    assert overrides_for(ai, "drt_vehicles", int(ai.transit.drt.vehicles)) == {}
+    # an absolute fleet from the slider replaces a fleet given per 1,000 residents
+    five = overrides_for(smart, "drt_vehicles", 5)
+    assert five == {"transit.drt.enabled": True, "transit.drt.vehicles": 5, "transit.drt.vehicles_per_1000": None}
+    assert ai.with_overrides(five).transit.drt.fleet_for(1e6) == 5
+    ai_vans = ai.transit.drt.fleet_for(ai.population.people)  # per 1,000: shown for every resident
+    assert overrides_for(ai, "drt_vehicles", ai_vans) == {}
     assert overrides_for(ai, "ai_services", False) == {"ai_services.enabled": False}
     assert overrides_for(ai, "literacy_threshold", 0.3) == {"ai_services.literacy_required": 0.3}
     assert overrides_for(ai, "residents", None) == {}
@@ -180,7 +184,7 @@ def test_controls_map_to_scenario_overrides():
     assert control_targets([smart, ai], "residents") == [0, 1]
     assert control_targets([smart], "drt_vehicles") == [0]
     d = control_defaults([smart, ai])
-    assert d["drt_vehicles"] == ai.transit.drt.vehicles and d["residents"] == smart.population.residents
+    assert d["drt_vehicles"] == ai_vans and d["residents"] == smart.population.residents
     viz = KaiCityViz(SMART, AI, overrides=SMALL, drt_vehicles=0, support_centres=1)
     assert viz.error is None
     assert viz.models[0].drt is None and viz.models[1].drt is None

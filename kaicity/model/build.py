@@ -6,6 +6,7 @@ attributes on the model.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,7 @@ from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
+from kaicity.services.drt.stops import served_walk_mask
 from kaicity.services.needs import DAY_S
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
@@ -183,26 +185,59 @@ def build_transit(model: KaiCityModel) -> None:
 def build_drt(model: KaiCityModel, scale: float) -> None:
     """The DRT service (the fleet shrinks with the sample) and a Mesa agent per van.
 
+    The fleet is ``transit.drt.vehicles`` real vans divided by the scale, or ``vehicles_per_1000``
+    per 1,000 residents of the service area (the agents whose home DRT serves: scale cancels).
     Below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans pooling and waits no longer behave
-    like the real fleet's: the run says so in its warnings (report.md and summary.json).
+    like a real fleet's: the run says so in its warnings (report.md and summary.json).
     """
     drt_cfg = model.scenario.transit.drt
-    vehicles = int(drt_cfg.vehicles)
-    if scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
+    transit_poor = None
+    if model.bus is not None:  # transit-poor: no bus stop within the bus catchment
+        transit_poor = model.bus.stop_walk_m() > model.bus.coverage_walk_m
+    area = served_walk_mask(model.city, drt_cfg, transit_poor)
+    area_agents = int(area[model.population.home].sum())
+    model.simulated["drt_area_residents"] = area_agents * scale
+    if drt_cfg.vehicles is None:
+        vehicles = max(1, round(drt_cfg.per_1000 * area_agents / 1000.0))
+        if vehicles < DRT_MIN_SIMULATED_FLEET:
+            warn_small_fleet(model, "transit.drt.vehicles_per_1000", vehicles, area_agents)
+    elif scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
         vehicles = max(1, round(drt_cfg.vehicles / scale))
         small = vehicles < DRT_MIN_SIMULATED_FLEET
         warn_scaled(model, "transit.drt.vehicles", int(drt_cfg.vehicles), vehicles, "vehicles", force=small,
-                    extra=(f"; below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not "
-                           "behave like the real fleet: DRT results of this run are NOT representative"
-                           if small else ""))
-        drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles})
+                    extra=f"; {SMALL_FLEET}" if small else "")
+    else:
+        vehicles = int(drt_cfg.vehicles)
+        if vehicles < DRT_MIN_SIMULATED_FLEET:
+            warn_small_fleet(model, "transit.drt.vehicles", vehicles, area_agents)
+    drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles, "vehicles_per_1000": None})
     model.population_report["drt_vehicles_simulated"] = vehicles
     model.simulated["drt_vehicles"] = vehicles
     model.drt = DRTService(model.city, drt_cfg, horizon_s=model.horizon_s, start_hour=model.start_hour,
                            rng=stream(model.run_seed, "drt"), people=float(model.scenario.population.people),
-                           homes=model.population.home, population_scale=float(model.population.scale))
+                           homes=model.population.home, population_scale=float(model.population.scale),
+                           transit_poor=transit_poor)
     model.drt_vehicles = [DRTVehicle(model, van) for van in model.drt.vehicles]
     model.transit_services.append(model.drt)
+
+
+#: Why a fleet below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans is flagged.
+SMALL_FLEET = (f"below {DRT_MIN_SIMULATED_FLEET} simulated vans pooling and waits do not behave like a real fleet: "
+               "DRT results of this run are NOT representative")
+
+
+def warn_small_fleet(model: KaiCityModel, key: str, vehicles: int, area_agents: int) -> None:
+    """Warn that a simulated fleet below :data:`DRT_MIN_SIMULATED_FLEET` vans is not representative,
+    and say how to fix it."""
+    drt = model.scenario.transit.drt
+    if drt.vehicles is None:
+        need = math.ceil(DRT_MIN_SIMULATED_FLEET * 1000.0 / drt.per_1000)
+        fix = (f"simulate at least {need:,} resident agents in the service area (more population.residents "
+               "or more transit.drt.zones)")
+    else:
+        fix = f"give at least {DRT_MIN_SIMULATED_FLEET} vans"
+    model.warn(f"{key}: {vehicles} simulated van(s) for {area_agents:,} resident agents of the service area; "
+               f"{SMALL_FLEET}; {fix}")
 
 
 def build_counters(model: KaiCityModel) -> None:

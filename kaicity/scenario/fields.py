@@ -46,26 +46,81 @@ def num_text(x: Any) -> str:
     return str(x)
 
 
+#: Kinds of plausible range a field's metadata can carry (``json_schema_extra["range_kind"]``):
+#:
+#: ``absolute``
+#:     ``range=(lo, hi)`` on a scalar: the value itself lies in ``[lo, hi]``.
+#: ``multiplier``
+#:     ``range=(lo, hi)`` on a per-category / group / zone mapping: ONE factor in ``[lo, hi]``
+#:     multiplies every key's default at once (each result clipped to the key's own bounds).
+#: ``per_key``
+#:     ``range={key: (lo, hi), ...}`` on a mapping: each listed key's value lies in its own
+#:     absolute ``[lo, hi]`` (for a mapping of records, the key is ``<key>.<field>``, e.g.
+#:     ``elderly.mean``); keys not listed are not ranged.
+#: ``morning_share``
+#:     ``range=(lo, hi)`` on a 24-hour profile (or ``per_key`` on a mapping of profiles): the
+#:     share of the day's weight before 12:00 lies in ``[lo, hi]`` (a mapping ``{key: (lo, hi)}`` with
+#:     this kind ranges each listed key's profile); :func:`with_morning_share` rescales a profile.
+RANGE_KINDS = ("absolute", "multiplier", "per_key", "morning_share")
+
+
+def _range_text(range_: Any) -> str:
+    if isinstance(range_, Mapping):
+        return ", ".join(f"{k} {num_text(lo)}-{num_text(hi)}" for k, (lo, hi) in range_.items())
+    lo, hi = range_
+    return f"{num_text(lo)}-{num_text(hi)}"
+
+
 def doc_field(default: Any = ..., *, description: str, unit: str = "", source: str = "assumption",
               allowed: str | None = None, factory: Any = None, setting: bool = False,
-              range: tuple[float, float] | None = None, **constraints: Any) -> Any:  # noqa: A002
+              range: tuple[float, float] | Mapping[str, tuple[float, float]] | None = None,  # noqa: A002
+              range_kind: str | None = None, **constraints: Any) -> Any:
     """A :func:`pydantic.Field` carrying the documentation metadata (unit, source, allowed).
 
     ``setting=True`` marks a model setting (a choice, not a fact about the world): its source is "-".
-    ``range=(lo, hi)`` is the plausible range of an assumption (to sweep); it is stored in the
-    metadata and appended to the source text.
+    ``range`` is the plausible range of an assumption (to sweep): ``(lo, hi)``, or for a mapping
+    ``{key: (lo, hi)}``; ``range_kind`` says how to read it (one of :data:`RANGE_KINDS`; default
+    ``absolute`` for a pair, ``per_key`` for a mapping).  Both are stored in the metadata
+    (``range``, ``range_kind``) and the range is appended to the source text.
     """
     extra: dict[str, Any] = {"unit": unit, "source": "-" if setting else source}
     if range is not None:
-        lo, hi = range
-        extra["range"] = [lo, hi]
-        extra["source"] = f"{extra['source']}; plausible range {num_text(lo)}-{num_text(hi)}"
+        if isinstance(range, Mapping):
+            extra["range"] = {str(k): [float(lo), float(hi)] for k, (lo, hi) in range.items()}
+            kind = range_kind or "per_key"
+        else:
+            lo, hi = range
+            extra["range"] = [lo, hi]
+            kind = range_kind or "absolute"
+        assert kind in RANGE_KINDS, kind
+        extra["range_kind"] = kind
+        label = {"multiplier": "plausible range x", "morning_share": "plausible share before noon "}.get(
+            kind, "plausible range ")
+        extra["source"] = f"{extra['source']}; {label}{_range_text(range)}"
     if allowed is not None:
         extra["allowed"] = allowed
     if factory is not None:
         return Field(default_factory=factory, description=description, json_schema_extra=extra,
                      **constraints)
     return Field(default, description=description, json_schema_extra=extra, **constraints)
+
+
+def morning_share(profile: list[float]) -> float:
+    """Share of a 24-hour profile's weight in hours 0-11 (before noon)."""
+    return math.fsum(profile[:12]) / math.fsum(profile)
+
+
+def with_morning_share(profile: list[float], share: float) -> list[float]:
+    """The profile rescaled so that ``share`` of its weight lies before noon (shape kept within each half).
+
+    Raises ``ValueError`` when one half of the profile is all zero but ``share`` asks for weight there.
+    """
+    am, pm = math.fsum(profile[:12]), math.fsum(profile[12:])
+    if (am == 0 and share > 0) or (pm == 0 and share < 1):
+        raise ValueError("the profile has no weight in one half of the day; its morning share cannot change")
+    a = share / am if am else 0.0
+    b = (1.0 - share) / pm if pm else 0.0
+    return [v * a for v in profile[:12]] + [v * b for v in profile[12:]]
 
 
 class Section(BaseModel):

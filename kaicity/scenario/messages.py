@@ -227,8 +227,9 @@ def _error_message(err: Mapping[str, Any], path: tuple, root: type[BaseModel]) -
     if etype == "literal_error":
         raw = str(ctx.get("expected", "")).replace(" or ", ",").split(",")
         expected = [e.strip().strip("'") for e in raw if e.strip()]
-        if set(expected) == set(ZONES):
-            msg = f"unknown zone {show_value(value).removeprefix('the text ')}; valid zones: {', '.join(ZONES)}"
+        if set(expected) in (set(ZONES), {*ZONES, "transit_poor"}):  # transit.drt.zones also takes transit_poor
+            msg = (f"unknown zone {show_value(value).removeprefix('the text ')}; valid zones: "
+                   f"{', '.join(expected)}")
         else:
             msg = f"got {show_value(value)}; allowed: " + ", ".join(f"'{e}'" for e in expected)
         close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)

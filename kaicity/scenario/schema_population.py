@@ -71,37 +71,46 @@ class PopulationSection(Section):
                       description="Real people each agent stands for (e.g. 128k people with 8k agents "
                                   "-> 16); population totals are agent counts x scale")
     zone_shares: ZoneShares = _f(  # type: ignore[valid-type]
-        factory=ZoneShares, unit="share",
-        description="Share of homes in each zone; must sum to 1 (+-1e-6)")
+        factory=ZoneShares, unit="share", setting=True,
+        description="Share of homes in each zone; must sum to 1 (+-1e-6); a choice of the city studied "
+                    "(like the street network), not a fact to sweep")
     elderly_share: float = _f(0.20, ge=0, le=1, unit="share", description="Share of residents aged 65+",
                               source="행정안전부 주민등록 2024-12: 20.0% of Koreans are 65+")
     child_share: float = _f(0.12, ge=0, le=1, unit="share",
                             description="Share of residents under 15; elderly_share + child_share <= 1",
-                            source="assumption (Korea 0-14 ~11-12%)")
+                            source="assumption (Korea 0-14 ~11-12%; a super-aged 군 ~6%, Sejong ~17%)",
+                            range=(0.06, 0.17))
     elderly_zone_multiplier: ElderlyZoneMultiplier = _f(  # type: ignore[valid-type]
         factory=ElderlyZoneMultiplier, unit="relative odds",
         description="Relative odds of a resident being elderly by zone; the overall elderly_share is kept",
         source="JKST 2022 (doi:10.7470/jkst.2022.40.3.335): 65+ 28.7% in 군 vs 16.4% in 시")
     car_access: CarAccess = _f(  # type: ignore[valid-type]
-        factory=CarAccess, unit="probability", description="Probability a resident has a car available")
+        factory=CarAccess, unit="probability", description="Probability a resident has a car available",
+        source="assumption", range=(0.6, 1.25), range_kind="multiplier")
     literacy: Literacy = _f(  # type: ignore[valid-type]
         factory=Literacy, unit="index in (0,1)",
         description="Digital literacy per group: Beta distribution with this mean and sd",
         source="NIA/MSIT 디지털정보격차 실태조사 2024: elderly capability 71.4, competency 55.3 "
-               "(general = 100); adult and child values are assumptions")
+               "(general = 100); adult and child values are assumptions",
+        range={"child.mean": (0.5, 0.85), "adult.mean": (0.65, 0.9), "elderly.mean": (0.45, 0.6)})
     walking_speed_mps: WalkingSpeed = _f(  # type: ignore[valid-type]
         factory=WalkingSpeed, unit="m/s", description="Mean walking speed per group",
         source="adult 1.33 m/s: 15-minute-city convention; elderly 1.0 m/s: Korean signal-timing standard "
                "(Han et al. 2020: elderly mean 1.13, 15th pct 0.85); child 1.2 m/s: MUTCD")
     walking_speed_sd_mps: float = _f(0.1, ge=0, le=1, unit="m/s",
                                      description="Per-person spread of walking speed (normal, clipped to "
-                                                 "[0.5, 2.0] m/s)")
+                                                 "[0.5, 2.0] m/s)",
+                                     source="assumption (Han et al. 2020: elderly mean 1.13, 15th pct 0.85 "
+                                            "m/s, i.e. sd ~0.27 if normal)", range=(0.05, 0.3))
     walk_tolerance_min: WalkTolerance = _f(  # type: ignore[valid-type]
-        factory=WalkTolerance, unit="min", description="Longest walk a resident chooses as the travel mode")
+        factory=WalkTolerance, unit="min", description="Longest walk a resident chooses as the travel mode",
+        source="assumption (the 15-minute walk of the 15-minute city)", range=(0.5, 1.5),
+        range_kind="multiplier")
     max_trip_min: MaxTrip = _f(  # type: ignore[valid-type]
         factory=MaxTrip, unit="min",
         description="Longest acceptable door-to-door time per group; beyond it the need is forgone; "
-                    "must be >= walk_tolerance_min")
+                    "must be >= walk_tolerance_min", source="assumption", range=(0.67, 1.5),
+        range_kind="multiplier")
 
     @field_validator("zone_shares")
     @classmethod
@@ -173,18 +182,22 @@ class NeedsSection(Section):
     daily_rate: DailyRate = _f(  # type: ignore[valid-type]
         factory=DailyRate, unit="needs/person/day",
         description="Mean number of needs per person per day (Poisson), by category and group",
-        source="assumption (elderly need more healthcare and welfare)")
+        source="assumption (elderly need more healthcare and welfare; the healthcare defaults average "
+               "~12 visits a person a year, below OECD Health Statistics' ~15-17 doctor consultations per "
+               "person a year in Korea)", range=(0.5, 2.0), range_kind="multiplier")
     hourly_profile: HourlyProfile = _f(
         factory=lambda: list(_DEFAULT_HOURLY), unit="weight per hour 0..23",
         description="Time-of-day profile of needs: 24 non-negative weights, normalised to sum to 1 "
                     "(default peaks 9-12 h and 14-18 h, none at night); categories without their own "
                     "profile in category_profile",
-        allowed="24 numbers >= 0, not all zero")
+        allowed="24 numbers >= 0, not all zero", source="assumption (default: 42% before noon)",
+        range=(0.3, 0.55), range_kind="morning_share")
     category_profile: CategoryProfile = _f(  # type: ignore[valid-type]
         factory=CategoryProfile, unit="weight per hour 0..23",
         description="Time-of-day profile of each category's needs (null: hourly_profile); default: "
                     "healthcare mostly 8-12 h (58% before noon), welfare in office hours 8-18 h",
-        source="assumption; plausible range: 40-70% of healthcare needs before noon")
+        source="assumption", range={"healthcare": (0.4, 0.7), "welfare": (0.3, 0.6)},
+        range_kind="morning_share")
     expiry_h: float = _f(72.0, gt=0, le=24 * 365, unit="h", range=(24, 168),
                          description="A need not met within this time after it arose is forgone (the last "
                                      "obstacle is its reason); until then closed places, rejected transit and "

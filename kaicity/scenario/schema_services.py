@@ -27,11 +27,15 @@ class FacilitiesSection(Section):
 
     capacity_per_hour: CapacityPerHour = _f(  # type: ignore[valid-type]
         factory=CapacityPerHour, unit="persons/h",
-        description="Persons served per hour by one facility; 0 closes the category (needs divert or are forgone)")
+        description="Persons served per hour by one facility; 0 closes the category (needs divert or are forgone)",
+        source="assumption", range=(0.5, 2.0), range_kind="multiplier")
     service_min: ServiceMin = _f(  # type: ignore[valid-type]
-        factory=ServiceMin, unit="min", description="Time a visit takes once served")
+        factory=ServiceMin, unit="min", description="Time a visit takes once served",
+        source="assumption", range=(0.5, 2.0), range_kind="multiplier")
     opening_hours: OpeningHours = _f(  # type: ignore[valid-type]
-        factory=OpeningHours, unit="h", description="[open, close) hours of facilities",
+        factory=OpeningHours, unit="h", setting=True,
+        description="[open, close) hours of facilities: a lever of the city (public offices keep "
+                    "09:00-18:00 office hours)",
         allowed=HOURS_ALLOWED)
     max_queue_min: float = _f(60.0, ge=0, le=1440, unit="min", range=(15, 120),
                               description="A resident who arrives to a longer queue (or is not served "
@@ -64,11 +68,11 @@ class RemoteChannelSection(Section):
                     "escalates (assisted service at a centre or a facility visit) with the session's time "
                     "counted in its time to service",
         source="assumption (same for AI and online; remote care often ends in an in-person referral)",
-        range=(0.5, 1.0))
-    service_hours: HourPair = _f(factory=lambda: [0, 24], unit="h",
+        range=(0.7, 1.15), range_kind="multiplier")
+    service_hours: HourPair = _f(factory=lambda: [0, 24], unit="h", setting=True,
                                  description="[open, close) hours in which sessions start (a need outside "
-                                             "them waits for the opening or takes another channel)",
-                                 source="assumption (online and AI services run around the clock)",
+                                             "them waits for the opening or takes another channel); a "
+                                             "design choice (default: around the clock)",
                                  allowed=HOURS_ALLOWED)
     outage_rate: float = _f(0.005, ge=0, le=1, unit="share of hours",
                             description="Share of whole hours the channel is down (drawn per hour from its own "
@@ -79,7 +83,7 @@ class RemoteChannelSection(Section):
         description="Share of each group willing to use the channel for a category (a personal draw, once "
                     "per resident and category; separate from ability)",
         source="assumption (same for AI and online; elderly less willing, most for healthcare)",
-        range=(0.3, 1.0))
+        range=(0.5, 1.1), range_kind="multiplier")
     ability_slope: float = _f(12.0, gt=0, le=1000, unit="1/literacy",
                               description="Spread of personal ability thresholds: a resident manages the channel "
                                           "alone when literacy > required + logit(u)/slope, u drawn once per "
@@ -90,6 +94,8 @@ class RemoteChannelSection(Section):
 OnlineShare = keyed_map("OnlineShare", "category",
                         {"healthcare": 0.0, "education": 0.1, "welfare": 0.3, "daily": 0.1, "culture": 0.0},
                         float, "Share of needs resolvable online.", ge=0, le=1)
+ONLINE_SHARE_RANGE = {"healthcare": (0.0, 0.01), "education": (0.05, 0.3), "welfare": (0.15, 0.6),
+                      "daily": (0.05, 0.3), "culture": (0.0, 0.1)}
 
 
 class OnlineServicesSection(RemoteChannelSection):
@@ -97,17 +103,27 @@ class OnlineServicesSection(RemoteChannelSection):
 
     enabled: bool = _f(True, setting=True, description="Whether the online channel exists")
     share: OnlineShare = _f(  # type: ignore[valid-type]
-        factory=OnlineShare, unit="share", description="Share of needs of each category resolvable online")
+        factory=OnlineShare, unit="share", description="Share of needs of each category resolvable online",
+        source="assumption (healthcare: Korea's telemedicine is not an e-government service)",
+        range=ONLINE_SHARE_RANGE)
     literacy_required: float = _f(0.65, ge=0, le=1, unit="literacy index",
                                   description="Literacy at which half of residents can use online services "
                                               "alone (personal thresholds spread by ability_slope)",
-                                  source="assumption (above the elderly competency ~0.55, NIA 2024)")
-    wait_min: float = _f(5.0, ge=0, le=1440, unit="min", description="Time to resolve a need online")
+                                  source="assumption (above the elderly competency ~0.55, NIA 2024)",
+                                  range=(0.55, 0.75))
+    wait_min: float = _f(5.0, ge=0, le=1440, unit="min", description="Time to resolve a need online",
+                         source="assumption", range=(2.0, 30.0))
 
 
+#: AI shares: healthcare on the cited remote share (telemedicine 0.2-0.3% of outpatient visits, MOHW 2025):
+#: 0.005 taken on, of which resolution 0.7 x acceptance x ability leave ~0.2-0.3% resolved remotely;
+#: the other categories equal the online channel's (no source shows AI reaching more needs than
+#: e-government).  The optimistic ends are the earlier defaults (healthcare 0.35, education 0.5, ...).
 AiShare = keyed_map("AiShare", "category",
-                    {"healthcare": 0.35, "education": 0.5, "welfare": 0.6, "daily": 0.3, "culture": 0.1},
+                    {"healthcare": 0.005, "education": 0.1, "welfare": 0.3, "daily": 0.1, "culture": 0.0},
                     float, "Share of needs an AI remote service can resolve.", ge=0, le=1)
+AI_SHARE_RANGE = {"healthcare": (0.002, 0.35), "education": (0.05, 0.5), "welfare": (0.15, 0.6),
+                  "daily": (0.05, 0.3), "culture": (0.0, 0.1)}
 AiWait = keyed_map("AiWait", "category",
                    {"healthcare": 10.0, "education": 5.0, "welfare": 5.0, "daily": 5.0, "culture": 5.0},
                    float, "Minutes to resolve a need with the AI service.", ge=0, le=1440)
@@ -116,8 +132,9 @@ AiWait = keyed_map("AiWait", "category",
 class AiServicesSection(RemoteChannelSection):
     """K-AI City AI remote services (AI medical consultation, AI education, AI welfare assistant).
 
-    What sets it apart from the online channel is explicit: its per-category ``share``, its lower
-    ``literacy_required`` (voice and natural language) and its ``wait_min``.
+    What sets it apart from the online channel is explicit: its per-category ``share``, its
+    ``literacy_required`` (by default e-government's; lower it to model an easier voice interface)
+    and its ``wait_min``.
     """
 
     enabled: bool = _f(False, setting=True, description="Whether AI remote services exist (AI city)")
@@ -125,15 +142,20 @@ class AiServicesSection(RemoteChannelSection):
         factory=AiShare, unit="share",
         description="Share of needs of each category an AI service can take on (then resolved with "
                     "probability `resolution`)",
-        source="assumption; sweep it (telemedicine is 0.2-0.3% of outpatient visits, MOHW 2025)")
-    literacy_required: float = _f(0.45, ge=0, le=1, unit="literacy index",
+        source="healthcare: MOHW 2025 (telemedicine 0.2-0.3% of outpatient visits; 0.005 taken on -> "
+               "~0.25% resolved after resolution, acceptance and ability); other categories: assumption, "
+               "equal to the online channel's share",
+        range=AI_SHARE_RANGE)
+    literacy_required: float = _f(0.65, ge=0, le=1, unit="literacy index",
                                   description="Literacy at which half of residents can use the AI service "
-                                              "alone: the online channel's 0.65 lowered by voice and natural "
-                                              "language",
-                                  source="assumption (conversational AI needs less skill than e-government)",
-                                  range=(0.3, 0.65))
+                                              "alone: by default the online channel's 0.65; the low end of "
+                                              "the range is an easier voice / natural-language interface",
+                                  source="assumption (equal to e-government's: no source shows voice AI "
+                                         "needs less skill)",
+                                  range=(0.45, 0.65))
     wait_min: AiWait = _f(  # type: ignore[valid-type]
-        factory=AiWait, unit="min", description="Time to resolve a need with the AI service")
+        factory=AiWait, unit="min", description="Time to resolve a need with the AI service",
+        source="assumption", range=(0.5, 3.0), range_kind="multiplier")
     energy_wh_per_use: float = _f(3.0, ge=0, le=10_000, unit="Wh/use",
                                   description="Compute energy per AI session (a session ~ several "
                                               "queries; failed sessions count too)",

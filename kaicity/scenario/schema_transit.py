@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Union, get_args
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from kaicity.categories import ZONES
-from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, KeyProblem, Section, ZoneName, keyed_map, num_text
+from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, KeyProblem, Section, keyed_map, num_text
 from kaicity.scenario.fields import doc_field as _f
 
 LonLat = Annotated[list[float], Field(min_length=2, max_length=2)]
@@ -77,11 +77,13 @@ class BusSection(Section):
     stop_spacing_m: StopSpacing = _f(  # type: ignore[valid-type]
         factory=StopSpacing, unit="m", description="Distance between bus stops by zone",
         source="JKST 2022: 777 m in 시, 1,528 m in 군; core 500 m is an assumption")
-    capacity: int = _f(45, ge=1, le=500, unit="passengers", description="Passengers per bus")
-    service_hours: HourPair = _f(factory=lambda: [6, 23], unit="h",
-                                 description="[first, last) departure hours",
+    capacity: int = _f(45, ge=1, le=500, unit="passengers", description="Passengers per bus",
+                       source="assumption (a city bus, seated and standing)", range=(30, 70))
+    service_hours: HourPair = _f(factory=lambda: [6, 23], unit="h", setting=True,
+                                 description="[first, last) departure hours: a lever of the operator",
                                  allowed=HOURS_ALLOWED)
-    dwell_s: float = _f(20.0, ge=0, le=3600, unit="s", description="Dwell time per stop")
+    dwell_s: float = _f(20.0, ge=0, le=3600, unit="s", description="Dwell time per stop",
+                        source="assumption", range=(10.0, 40.0))
 
     @model_validator(mode="after")
     def _check_lines(self) -> BusSection:
@@ -104,12 +106,38 @@ class RebalancingSection(Section):
                                    "vehicles are spread")
 
 
+#: Vans per 1,000 residents of the service area when neither ``vehicles`` nor ``vehicles_per_1000`` is
+#: set: Sejong Shucle's 12-18 vans for 128k people (0.094-0.14), midpoint.
+DEFAULT_VEHICLES_PER_1000 = 0.12
+#: The ``zones`` entry for transit-poor places: homes with no bus stop within ``transit.bus.coverage_walk_m``.
+TRANSIT_POOR = "transit_poor"
+DrtZone = Literal["core", "suburb", "rural", "transit_poor"]
+assert get_args(DrtZone)[:3] == ZONES
+
+
 class DrtSection(Section):
-    """AI-dispatched demand-responsive transit (AI city)."""
+    """AI-dispatched demand-responsive transit (AI city).
+
+    The fleet is given either absolutely (``vehicles``) or per 1,000 real residents of the service
+    area (``vehicles_per_1000``: residents x population.scale whose home DRT serves); with neither,
+    :data:`DEFAULT_VEHICLES_PER_1000`.  The service area is the listed ``zones``, where
+    ``transit_poor`` adds every place with no bus stop within ``transit.bus.coverage_walk_m`` (all
+    places when buses are off): 여객자동차법 limits DRT to rural or transit-deficient areas.
+    """
 
     enabled: bool = _f(False, setting=True, description="Whether DRT runs (AI city)")
-    vehicles: int = _f(12, ge=0, le=100_000, unit="vehicles", description="Fleet size",
-                       source="Sejong Shucle: 12 vehicles on weekdays")
+    vehicles: int | None = _f(None, ge=0, le=100_000, unit="vehicles",
+                              description="Absolute fleet size (real vans); null = sized by vehicles_per_1000. "
+                                          "Set only one of vehicles and vehicles_per_1000",
+                              source="Sejong Shucle: 12 vehicles on weekdays (later 18)")
+    vehicles_per_1000: float | None = _f(
+        None, gt=0, le=100, unit="vehicles per 1,000 people",
+        description="Fleet per 1,000 real residents of the service area (agents whose home DRT serves x "
+                    "population.scale), at least 1 van; null with vehicles null = "
+                    f"{DEFAULT_VEHICLES_PER_1000}",
+        source="Sejong Shucle: 12-18 vans for 128k people -> 0.094-0.14; the upper end (rural 똑버스-like "
+               "zones, sparse demand) is an assumption",
+        range=(0.094, 0.5))
     capacity: int = _f(11, ge=1, le=100, unit="seats", description="Seats per vehicle",
                        source="Sejong Shucle: 11-seat vans")
     service_hours: HourPair = _f(factory=lambda: [6, 24], unit="h", description="[open, close) service hours",
@@ -124,21 +152,26 @@ class DrtSection(Section):
     max_ride_beta_min: float = _f(10.0, ge=0, le=240, unit="min", description="beta of the max-ride rule",
                                   source="MATSim DRT: beta 400-900 s")
     max_detour_min: float = _f(30.0, ge=0, le=240, unit="min",
-                               description="Absolute cap on the detour over the direct ride")
+                               description="Absolute cap on the detour over the direct ride",
+                               source="assumption", range=(15.0, 60.0))
     stop_s: float = _f(30.0, ge=0, le=600, unit="s", description="Boarding/alighting time per stop",
                        source="MATSim DRT: 10-60 s")
     mode: Literal["door_to_door", "virtual_stops"] = _f(
         "door_to_door", setting=True, description="Pick up at the door or at the nearest virtual stop")
     virtual_stop_spacing_m: float = _f(400.0, gt=0, le=10_000, unit="m",
-                                       description="Spacing of virtual stops (mode virtual_stops)")
+                                       description="Spacing of virtual stops (mode virtual_stops)",
+                                       source="assumption", range=(200.0, 800.0))
     virtual_stops_per_1000_people: float | None = _f(
         None, gt=0, le=1000, unit="stops per 1,000 people",
         description="When set, the number of virtual stops per 1,000 real people (residents x scale); "
                     "overrides virtual_stop_spacing_m",
         source="Sejong Shucle: ~300 virtual stops for 128k people -> 2.34")
-    zones: list[ZoneName] = _f(factory=lambda: list(ZONES), min_length=1,
-                               description="Zones DRT serves", allowed="a non-empty list of zones",
-                               source="여객자동차법: DRT limited to rural or transit-deficient areas")
+    zones: list[DrtZone] = _f(factory=lambda: ["rural", TRANSIT_POOR], min_length=1,
+                              description="Where DRT picks riders up: zones, and `transit_poor` = places with "
+                                          "no bus stop within transit.bus.coverage_walk_m (every place when "
+                                          "buses are off)",
+                              allowed="a non-empty list of core, suburb, rural, transit_poor",
+                              source="여객자동차법: DRT limited to rural or transit-deficient areas")
     batch_s: float = _f(0.0, setting=True, ge=0, le=3600, unit="s",
                         description="0 = insert each request immediately; > 0 = collect requests for "
                                     "this long")
@@ -147,14 +180,17 @@ class DrtSection(Section):
                                          "delay")
     rebalancing: RebalancingSection = _f(factory=RebalancingSection,
                                          description="Rebalancing of idle vehicles")
-    uptake: float = _f(1.0, ge=0, le=1, unit="share",
+    uptake: float = _f(0.18, ge=0, le=1, unit="share",
                        description="Share of residents who know and consider DRT at all (one draw per "
                                    "resident); lower it to calibrate ridership",
-                       source="assumption (Sejong Shucle: ~530 rides/day for 128k people)")
+                       source="calibrated on Sejong Shucle (~530 rides/day for 128k people: 0.18 gives ~500 "
+                              "simulated, scenarios/sejong_shucle.yaml, docs/validation.md); carrying it to "
+                              "another city is an assumption",
+                       range=(0.05, 1.0))
     booking_literacy_required: float = _f(0.0, ge=0, le=1, unit="literacy",
                                           description="Digital literacy needed to book a ride (app booking); "
                                                       "0 = anyone can book (phone booking)",
-                                          source="assumption")
+                                          source="assumption (phone booking)", range=(0.0, 0.65))
 
     @field_validator("zones")
     @classmethod
@@ -168,10 +204,37 @@ class DrtSection(Section):
 
     @model_validator(mode="after")
     def _check_fleet(self) -> DrtSection:
+        if self.vehicles is not None and self.vehicles_per_1000 is not None:
+            raise KeyProblem("vehicles_per_1000",
+                             f"the fleet is given twice (vehicles {self.vehicles}, vehicles_per_1000 "
+                             f"{num_text(self.vehicles_per_1000)}); set the other one to null")
         if self.enabled and self.vehicles == 0:
             raise KeyProblem("vehicles",
                              "DRT is enabled with 0 vehicles; set vehicles >= 1 or enabled: false")
         return self
+
+    @property
+    def zone_names(self) -> list[str]:
+        """The plain zones DRT serves (``zones`` without ``transit_poor``)."""
+        return [z for z in self.zones if z != TRANSIT_POOR]
+
+    @property
+    def serves_transit_poor(self) -> bool:
+        """Whether ``zones`` lists ``transit_poor``."""
+        return TRANSIT_POOR in self.zones
+
+    @property
+    def per_1000(self) -> float | None:
+        """Vans per 1,000 service-area residents (None when the fleet is absolute)."""
+        if self.vehicles is not None:
+            return None
+        return DEFAULT_VEHICLES_PER_1000 if self.vehicles_per_1000 is None else float(self.vehicles_per_1000)
+
+    def fleet_for(self, area_people: float) -> int:
+        """The fleet for ``area_people`` people in the service area: ``vehicles``, else per 1,000 (at least 1)."""
+        if self.vehicles is not None:
+            return int(self.vehicles)
+        return max(1, round(self.per_1000 * float(area_people) / 1000.0))
 
 
 class TransitSection(Section):

@@ -68,11 +68,18 @@ def legend_html(items: list[tuple[str, str, str]]) -> str:
                     for sym, col, label in items)
 
 
+def drt_fleet_text(drt) -> str:
+    """``12 vans`` or ``0.12 vans per 1,000 residents of the service area``."""
+    if drt.vehicles is not None:
+        return f"{int(drt.vehicles)} vans"
+    return f"{drt.per_1000:g} vans per 1,000 residents of the service area"
+
+
 def settings_text(label: str, scenario) -> str:
     """The page controls' values for one run, e.g. ``ai_city: 8,000 residents, DRT 12 vans, ...``."""
     drt = scenario.transit.drt
     return (f"{label}: {int(scenario.population.residents):,} residents, "
-            f"DRT {f'{int(drt.vehicles)} vans' if drt.enabled else 'off'}, "
+            f"DRT {drt_fleet_text(drt) if drt.enabled else 'off'}, "
             f"{int(scenario.support_centres.count)} AI support centres, "
             f"AI services {'on' if scenario.ai_services.enabled else 'off'} "
             f"(literacy threshold {float(scenario.ai_services.literacy_required):.2f})")

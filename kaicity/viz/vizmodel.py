@@ -69,11 +69,17 @@ def control_targets(scenarios: list, control: str) -> list[int]:
     return having or ([len(scenarios) - 1] if scenarios else [])
 
 
+def _drt_vans(drt, people: float) -> int:
+    """The DRT control's value: 0 when off, the absolute fleet, else the per-1,000 fleet for every
+    resident (an upper bound: the run sizes it on the service area's residents)."""
+    return drt.fleet_for(people) if drt.enabled else 0
+
+
 def control_values(scenario) -> dict[str, Any]:
     """The controls' values as written in ``scenario``."""
     return {
         "residents": int(scenario.population.residents),
-        "drt_vehicles": int(scenario.transit.drt.vehicles) if scenario.transit.drt.enabled else 0,
+        "drt_vehicles": _drt_vans(scenario.transit.drt, scenario.population.people),
         "support_centres": int(scenario.support_centres.count),
         "ai_services": bool(scenario.ai_services.enabled),
         "literacy_threshold": float(scenario.ai_services.literacy_required),
@@ -103,7 +109,7 @@ def overrides_for(scenario, control: str, value: Any) -> dict[str, Any]:
             return {}
         if n <= 0:
             return {"transit.drt.enabled": False}
-        return {"transit.drt.enabled": True, "transit.drt.vehicles": n}
+        return {"transit.drt.enabled": True, "transit.drt.vehicles": n, "transit.drt.vehicles_per_1000": None}
     if control == "residents":
         value = int(value)
     elif control == "support_centres":

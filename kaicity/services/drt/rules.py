@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kaicity.errors import SimulationError
+
 if TYPE_CHECKING:
     from kaicity.scenario import DrtSection
 
@@ -53,9 +55,18 @@ class DRTRules:
     start_hour: float = 0.0
 
     @classmethod
-    def from_config(cls, cfg: DrtSection, start_hour: float = 0.0) -> DRTRules:
-        """The rules of the ``transit.drt`` section ``cfg`` for a run starting at clock hour ``start_hour``."""
-        return cls(n_vehicles=int(cfg.vehicles), seats=int(cfg.capacity),
+    def from_config(cls, cfg: DrtSection, start_hour: float = 0.0, n_vehicles: int | None = None) -> DRTRules:
+        """The rules of the ``transit.drt`` section ``cfg`` for a run starting at clock hour ``start_hour``.
+
+        ``n_vehicles`` is the fleet when ``cfg`` gives it per 1,000 people (``cfg.vehicles`` is null);
+        see :meth:`~kaicity.scenario.DrtSection.fleet_for`.
+        """
+        if n_vehicles is None:
+            if cfg.vehicles is None:
+                raise SimulationError("transit.drt gives the fleet per 1,000 people; pass n_vehicles "
+                                      "(DrtSection.fleet_for(people in the service area))")
+            n_vehicles = int(cfg.vehicles)
+        return cls(n_vehicles=int(n_vehicles), seats=int(cfg.capacity),
                    hours=(float(cfg.service_hours[0]), float(cfg.service_hours[1])),
                    max_wait_s=float(cfg.max_wait_min) * 60.0, alpha=float(cfg.max_ride_alpha),
                    beta_s=float(cfg.max_ride_beta_min) * 60.0, max_detour_s=float(cfg.max_detour_min) * 60.0,

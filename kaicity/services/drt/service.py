@@ -67,6 +67,12 @@ class DRTService(TransitService):
     depots
         Drive node of each vehicle's depot (default: spread over the served area in
         proportion to the homes there, by weighted k-means).
+    transit_poor
+        Boolean mask over walk nodes of the places without a bus stop within the bus catchment
+        (served when ``cfg.zones`` lists ``transit_poor``); None = no buses, every place.
+
+    The fleet is ``cfg.vehicles``, else ``cfg.vehicles_per_1000`` per 1,000 real people whose home
+    lies in the service area (``homes`` x ``population_scale``).
 
     Attributes
     ----------
@@ -82,18 +88,19 @@ class DRTService(TransitService):
                  rng: np.random.Generator | None = None, people: float | None = None,
                  homes: np.ndarray | None = None, population_scale: float = 1.0, trace: bool = False,
                  row_cache_mb: float = 256.0, max_walk_search_m: float = 5000.0,
-                 depots: np.ndarray | list[int] | None = None) -> None:
+                 depots: np.ndarray | list[int] | None = None, transit_poor: np.ndarray | None = None) -> None:
         self.city = city
         self.graph = city.drive
         self.cfg = cfg
         self.horizon_s = float(horizon_s)
         self.population_scale = float(population_scale)
         self.rng = rng if rng is not None else np.random.default_rng(0)
-        self.rules = rules = DRTRules.from_config(cfg, start_hour)
+        self.area = ServiceArea(city, cfg, self.rng, people=people, homes=homes,
+                                max_walk_search_m=max_walk_search_m, transit_poor=transit_poor)
+        fleet = cfg.fleet_for(self.area.served_people(people, population_scale))
+        self.rules = rules = DRTRules.from_config(cfg, start_hour, n_vehicles=fleet)
         if rules.n_vehicles < 1:
             raise SimulationError("DRT needs at least one vehicle")
-        self.area = ServiceArea(city, cfg, self.rng, people=people, homes=homes,
-                                max_walk_search_m=max_walk_search_m)
         depots = self.area.depots(rules.n_vehicles) if depots is None else depots
         depots = np.asarray(depots, dtype=np.int32)
         V, n = rules.n_vehicles, self.graph.n_nodes

@@ -41,13 +41,19 @@ class ServiceArea:
         Walk node of each resident's home (to place stops and depots by demand), or None.
     max_walk_search_m
         Longest walk to a virtual stop searched (m); each request also has its own limit.
+    transit_poor
+        Boolean mask over walk nodes of the transit-poor places (no bus stop within the bus
+        catchment); served when ``cfg.zones`` lists ``transit_poor``.  None: no bus network
+        is known, so every place is transit-poor.
 
     Attributes
     ----------
     zone_codes : ndarray of int8
-        Codes of the served zones.
+        Codes of the served zones (without ``transit_poor``).
+    served_walk : ndarray of bool
+        For each walk node: whether a trip starting there is served.
     served_drive : ndarray of int32
-        Drive nodes in the served zones.
+        Drive nodes of the served area.
     stops : ndarray of int32
         Virtual stops (drive nodes; empty door to door).
     access_node, access_m : ndarray
@@ -56,15 +62,20 @@ class ServiceArea:
     """
 
     def __init__(self, city: City, cfg: DrtSection, rng: np.random.Generator, *, people: float | None = None,
-                 homes: np.ndarray | None = None, max_walk_search_m: float = 5000.0) -> None:
+                 homes: np.ndarray | None = None, max_walk_search_m: float = 5000.0,
+                 transit_poor: np.ndarray | None = None) -> None:
         self.city = city
         self.rng = rng
         self.homes = None if homes is None else np.asarray(homes)
         zones = list(cfg.zones)
-        self.zone_codes = np.array(sorted(ZONE_CODE[z] for z in zones), dtype=np.int8)
+        self.zone_codes = np.array(sorted(ZONE_CODE[z] for z in cfg.zone_names), dtype=np.int8)
         self.door_to_door = str(cfg.mode) != "virtual_stops"
+        self.served_walk = served_walk_mask(city, cfg, transit_poor)
         g = city.drive
-        self.served_drive = np.flatnonzero(np.isin(g.zone, self.zone_codes)).astype(np.int32)
+        in_zone = np.isin(g.zone, self.zone_codes)
+        extra = self.served_walk & ~np.isin(city.walk.zone, self.zone_codes)  # transit-poor places
+        in_zone[city.walk_to_drive[extra]] = True
+        self.served_drive = np.flatnonzero(in_zone).astype(np.int32)
         if len(self.served_drive) == 0:
             raise SimulationError(f"no drive node lies in the DRT zones {zones}")
         self.stop_spacing_m = float(cfg.virtual_stop_spacing_m)
@@ -100,7 +111,7 @@ class ServiceArea:
         if self.homes is None:
             return None
         h = self.homes
-        h = h[np.isin(self.city.walk.zone[h], self.zone_codes)]
+        h = h[self.served_walk[h]]
         if not len(h):
             return None
         if len(h) > max_points:
@@ -112,12 +123,19 @@ class ServiceArea:
         return demand_centres(self.city.drive, self.served_drive, self.served_homes(), n, self.rng)
 
     def serves_zone(self, zone_codes: np.ndarray) -> np.ndarray:
-        """Boolean array: whether DRT serves each zone code (riders whose trip starts there)."""
+        """Boolean array: whether DRT serves each zone code as a whole (transit-poor places aside)."""
         return np.isin(np.asarray(zone_codes), self.zone_codes)
 
     def serves(self, walk_node: int) -> bool:
-        """Whether a trip starting at ``walk_node`` is in a served zone."""
-        return self.city.walk.zone[int(walk_node)] in self.zone_codes
+        """Whether a trip starting at ``walk_node`` is in the served area."""
+        return bool(self.served_walk[int(walk_node)])
+
+    def served_people(self, people: float | None = None, population_scale: float = 1.0) -> float:
+        """Real people living in the service area: served homes x ``population_scale`` (without homes,
+        ``people`` times the served share of walk nodes)."""
+        if self.homes is not None:
+            return float(self.served_walk[self.homes].sum()) * float(population_scale)
+        return float(people or 0.0) * float(self.served_walk.mean())
 
     def access(self, req: TripRequest) -> tuple[str | None, int, int, float, float]:
         """Rejection reason or None, pickup and drop-off drive nodes, walks to and from them (s)."""
@@ -128,6 +146,31 @@ class ServiceArea:
             return "no_stop_within_walk", -1, -1, math.inf, math.inf
         speed = float(req.walk_speed)
         return None, p, d, float(self.access_m[o]) / speed, float(self.access_m[dst]) / speed
+
+
+def served_walk_mask(city: City, cfg: DrtSection, transit_poor: np.ndarray | None = None) -> np.ndarray:
+    """Boolean mask over walk nodes: the DRT service area (served zones, plus transit-poor places).
+
+    Parameters
+    ----------
+    city
+        The city.
+    cfg
+        The ``transit.drt`` section (its ``zones``; ``transit_poor`` among them adds the places of
+        the ``transit_poor`` mask).
+    transit_poor
+        Boolean mask over walk nodes of the places with no bus stop within the bus catchment;
+        None = no bus network, every place is transit-poor.
+    """
+    walk = city.walk
+    codes = [ZONE_CODE[z] for z in cfg.zone_names]
+    mask = np.isin(walk.zone, np.array(codes, dtype=np.int8))
+    if cfg.serves_transit_poor:
+        if transit_poor is None:
+            mask[:] = True
+        else:
+            mask |= np.asarray(transit_poor, dtype=bool)
+    return mask
 
 
 def mean_spacing(graph: Graph, nodes: np.ndarray) -> float:
