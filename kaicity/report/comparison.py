@@ -10,7 +10,9 @@ import pandas as pd
 from kaicity.metrics.needs import delivery_share
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
+from kaicity.plots.fonts import korean_text
 from kaicity.report.common import GROUP_ROWS, _fmt, flatten
+from kaicity.report.gis import write_difference
 
 # --------------------------------------------------------------- comparison
 #: KPIs shown in the comparison table: (key, label, format) where format is True for a percentage,
@@ -349,9 +351,11 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         return "" if pd.isna(flag) or bool(flag) else " (within seed noise)"
 
     lines += _explain(summaries, noise)
-    plots = plot_comparison(summaries, out)
-    plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
-    lines += [f"![{p}]({p})" for p in plots]
+    with korean_text():
+        plots = plot_comparison(summaries, out)
+        plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
+    maps, gis_notes = write_difference(out, summaries, folders, seeds)
+    lines += [f"![{p}]({p})" for p in plots] + [""] + gis_notes + [f"![{m}]({m})" for m in maps]
     lines += ["", _run_links(names, folders, seeds), ""]
     (out / "comparison.md").write_text("\n".join(lines))
     return table
