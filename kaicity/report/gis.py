@@ -44,6 +44,15 @@ LAYERS_FILE, TRIPS_FILE, DIFFERENCE_FILE = "layers.gpkg", "trips.parquet", "diff
 
 
 # ----------------------------------------------------------------------------- inputs
+def check_reporting_zones(scenario) -> None:
+    """Read the scenario's reporting-zone layer, if any, so that a bad file fails before a run starts."""
+    from kaicity.geo import read_reporting_zones
+
+    city = scenario.city
+    if city.reporting_zones is not None:
+        read_reporting_zones(city.reporting_zones, city.reporting_zones_name)
+
+
 def reporting_zones(model):
     """The run's :class:`~kaicity.geo.ReportingZones` (None without ``city.reporting_zones``)."""
     city = model.scenario.city
