@@ -197,6 +197,17 @@ def test_korean_title_renders_without_missing_glyphs():
     assert _glyph_warnings(draw_korean) == []
 
 
+def test_maps_render_korean_titles(tmp_path):
+    from kaicity.plots.maps import grid_map
+
+    def draw():
+        grid_map(None, [0, 1, 1], [0, 0, 1], [1.0, -2.0, np.nan], 500.0, tmp_path / "m.png", crs="EPSG:32652",
+                 title=f"차이 — {AI_NAME}", label="명", credit=attribution(True), diverging=True)
+
+    assert _glyph_warnings(draw) == []
+    assert (tmp_path / "m.png").stat().st_size > 5_000
+
+
 def test_attribution_names_the_source():
     assert attribution(True) == SYNTHETIC_ATTRIBUTION and "synthetic city" in SYNTHETIC_ATTRIBUTION
     assert attribution(False) == OSM_ATTRIBUTION == "street network © OpenStreetMap contributors"

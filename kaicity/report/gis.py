@@ -272,6 +272,11 @@ def zone_lines(summary: dict) -> list[str]:
         lines.append(f"| {name} | {_fmt(b['needs'])} | {_fmt(b['met_share'], True)} | "
                      f"{_fmt(b['unmet_share'], True)} | {_fmt(b['time_to_service_min']['mean'])} | "
                      f"{_fmt(e['met_share'], True)} | {_fmt(e['effective_index'], True)} |")
+    inside = sum(b["needs"] for b in by.values())
+    total = summary["kpis"]["overall"]["needs"]
+    if total and inside < total:
+        lines += ["", f"{_fmt(total - inside)} needs ({_fmt((total - inside) / total, True)}) came from homes "
+                      "outside every reporting zone and are in no row above."]
     return [*lines, ""]
 
 
