@@ -229,3 +229,15 @@ def test_zone_name_column_needs_the_layer(tmp_path):
     f.write_text(f"extends: {SCEN / 'smart_city.yaml'}\ncity:\n  reporting_zones_name: ADM_NM\n")
     with pytest.raises(ScenarioError, match="reporting_zones"):
         load_scenario(f)
+
+
+def test_report_counts_needs_outside_every_zone():
+    from kaicity.report.gis import zone_lines
+
+    block = {"needs": 30.0, "met_share": 0.5, "unmet_share": 0.1, "time_to_service_min": {"mean": 12.0},
+             "by_group": {"elderly": {"met_share": 0.4, "effective_index": 0.2}}}
+    summary = {"kpis": {"overall": {"needs": 40.0}, "by_reporting_zone": {"서쪽동": block}}}
+    text = "\n".join(zone_lines(summary))
+    assert "| 서쪽동 | 30.0 | 50.0% | 10.0% | 12.0 | 40.0% | 20.0% |" in text
+    assert "10.0 needs (25.0%) came from homes outside every reporting zone" in text
+    assert zone_lines({"kpis": {"overall": {"needs": 1.0}}}) == []
