@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     scenarios = [load_scenario(p) for p in args.scenarios]
     overrides = scenario_overrides(args)
     scenarios = [apply_overrides(s, overrides) for s in scenarios]
+    from kaicity.report.gis import check_reporting_zones
+
+    for s in scenarios:
+        check_reporting_zones(s)  # a bad polygon layer fails now, not after the runs
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ScenarioError(f"scenario names must differ to be compared, got {names}")

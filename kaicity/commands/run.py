@@ -36,6 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     scenario = apply_overrides(scenario, _args.scenario_overrides(args))
+    from kaicity.report.gis import check_reporting_zones
+
+    check_reporting_zones(scenario)  # a bad polygon layer fails now, not after the run
     out = args.out if args.out is not None else child_folder(Path("out"), scenario.name)
     t0 = time.perf_counter()
     with atomic_output(out, overwrite=args.overwrite, kind="run") as tmp:

@@ -11,8 +11,10 @@ import pandas as pd
 from kaicity.metrics.needs import delivery_share
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
+from kaicity.plots.fonts import korean_text
 from kaicity.report.common import GROUP_ROWS, _fmt, flatten
 from kaicity.report.costs import COST_HEADLINE, cost_explain_line, gain_csv_rows, gain_table_rows, gain_text
+from kaicity.report.gis import write_difference
 from kaicity.report.losses import gains_and_losses
 from kaicity.report.targets import comparison_targets_markdown
 
@@ -361,9 +363,11 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         return None if pd.isna(flag) else bool(flag)
 
     lines += _explain(summaries, noise, exceeds, len(seeds)) + gain_text(per_seed)
-    plots = plot_comparison(summaries, out)
-    plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
-    lines += [f"![{p}]({p})" for p in plots]
+    with korean_text():
+        plots = plot_comparison(summaries, out)
+        plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
+    maps, gis_notes = write_difference(out, summaries, folders, seeds)
+    lines += [f"![{p}]({p})" for p in plots] + [""] + gis_notes + [f"![{m}]({m})" for m in maps]
     lines += ["", _run_links(names, folders, seeds), ""]
     (out / "comparison.md").write_text("\n".join(lines))
     return table

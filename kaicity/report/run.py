@@ -12,8 +12,10 @@ from kaicity.metrics import summarize, trips_frame
 from kaicity.metrics.drt import drt_legs
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
+from kaicity.plots.fonts import korean_text
 from kaicity.report.common import GROUP_ROWS, _fmt, _json_default
 from kaicity.report.costs import run_cost_lines
+from kaicity.report.gis import reporting_zones, write_gis, zone_kpis, zone_lines
 from kaicity.report.targets import target_rows, targets_markdown
 
 
@@ -21,8 +23,11 @@ def write_run(model, out: Path) -> dict:
     """Write a finished run's outputs into ``out`` and return ``summary.json``'s content."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    zones = reporting_zones(model)  # read first: a bad layer fails before anything is written
     trips = trips_frame(model)
     kpis = summarize(model, trips)
+    if zones is not None:
+        kpis["by_reporting_zone"] = zone_kpis(model, trips, zones)
     summary = {
         "scenario": model.scenario.name,
         "description": model.scenario.description,
@@ -44,8 +49,10 @@ def write_run(model, out: Path) -> dict:
     trips.to_csv(out / "trips.csv", index=False)
     if model.drt is not None:
         drt_legs(model.drt).to_csv(out / "drt_legs.csv", index=False)
-    plots = plot_run(model, trips, ts, out)
-    (out / "report.md").write_text(run_markdown(summary, plots))
+    with korean_text():
+        plots = plot_run(model, trips, ts, out)
+    maps, gis_notes = write_gis(model, trips, out, zones)
+    (out / "report.md").write_text(run_markdown(summary, plots + maps, gis_notes))
     return summary
 
 
@@ -108,8 +115,8 @@ def _forgone_lines(rows: list[tuple[str, dict]]) -> list[str]:
     return out
 
 
-def run_markdown(summary: dict, plots: list[str]) -> str:
-    """Markdown report of one run."""
+def run_markdown(summary: dict, plots: list[str], gis_notes: list[str] | None = None) -> str:
+    """Markdown report of one run (``gis_notes``: lines about its GIS outputs, before the figures)."""
     k = summary["kpis"]
     lines = [f"# {summary['scenario']}", "", summary.get("description") or "", "",
              f"Seed {summary['seed']}, {summary['days']} day(s), {summary['residents']:,} agents "
@@ -147,5 +154,6 @@ def run_markdown(summary: dict, plots: list[str]) -> str:
               f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)", ""]
     lines += run_cost_lines(cost)
     lines += targets_markdown(summary.get("targets") or [])
+    lines += zone_lines(summary) + list(gis_notes or [])
     lines += [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"

@@ -196,19 +196,26 @@ def with_provenance(scenario: M, file: str | None, files: tuple[str, ...]) -> M:
 
 
 def resolve_city_source(data: dict, origins: Mapping[tuple, Origin]) -> None:
-    """Make a relative ``city.source`` file path absolute, relative to the YAML that set it."""
+    """Make relative ``city.source`` and ``city.reporting_zones`` paths absolute, relative to the YAML setting them."""
     city = data.get("city")
     if not isinstance(city, dict):
         return
     source = city.get("source")
-    if not isinstance(source, str) or source == "synthetic" or not looks_like_network_file(source):
-        return
-    path = Path(source).expanduser()
+    if isinstance(source, str) and source != "synthetic" and looks_like_network_file(source):
+        city["source"] = _relative_to_origin(source, origins, ("city", "source"))
+    zones = city.get("reporting_zones")  # a polygon layer file: always a path
+    if isinstance(zones, str) and zones.strip():
+        city["reporting_zones"] = _relative_to_origin(zones, origins, ("city", "reporting_zones"))
+
+
+def _relative_to_origin(value: str, origins: Mapping[tuple, Origin], key: tuple) -> str:
+    """An absolute path for ``value``, relative to the YAML that set ``key`` (else the cwd)."""
+    path = Path(value).expanduser()
     if not path.is_absolute():
-        set_in = origins.get(("city", "source"), (None, None))[0]
+        set_in = origins.get(key, (None, None))[0]
         base = Path(set_in).resolve().parent if set_in else Path.cwd()
         path = base / path
-    city["source"] = str(path.resolve())
+    return str(path.resolve())
 
 
 def plain_value(value: Any) -> Any:

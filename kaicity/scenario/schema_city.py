@@ -37,6 +37,14 @@ class CitySection(Section):
         description="Synthetic facilities per category; null or a missing category = the builder's default")
     facility_placement: Literal["central", "uniform", "by_population"] = _f(
         "by_population", setting=True, description="Where synthetic facilities are placed")
+    reporting_zones: str | None = _f(
+        None, setting=True, min_length=1,
+        description="Polygons to report KPIs by (e.g. 행정동 boundaries): a GeoPackage, GeoJSON or GeoParquet "
+                    "file with a CRS (relative to the YAML that sets it); null = core / suburb / rural only",
+        allowed="null or a polygon layer file path")
+    reporting_zones_name: str | None = _f(
+        None, setting=True, min_length=1,
+        description="Column of `reporting_zones` holding the zone names (null = `name`, else `ADM_NM`)")
 
     @field_validator("source")
     @classmethod
@@ -53,6 +61,12 @@ class CitySection(Section):
         if self.source == "synthetic" and self.facilities == "osm":
             raise KeyProblem("facilities",
                              "a synthetic city has no OSM amenities; use `auto` or `synthetic`")
+        return self
+
+    @model_validator(mode="after")
+    def _check_reporting_zones(self) -> CitySection:
+        if self.reporting_zones is None and self.reporting_zones_name is not None:
+            raise KeyProblem("reporting_zones_name", "set `reporting_zones` (the polygon file) too, or remove it")
         return self
 
     @property

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -241,6 +242,8 @@ class BusNetwork(TransitService):
         self._arrivals: list[tuple[float, int, Arrival]] = []
         self._seq = 0
         self.boardings = 0
+        #: boardings (legs) at each stop, by drive node: a transfer boards again at its second stop
+        self.boardings_by_stop: Counter[int] = Counter()
         self.transfers = 0
         self.wait_s_total = 0.0
         self.in_vehicle_s_total = 0.0
@@ -497,6 +500,7 @@ class BusNetwork(TransitService):
         for pi, k, b, a in legs:
             pat = self.patterns[pi]
             pat.loads[k, b:a] += 1
+            self.boardings_by_stop[int(pat.stops[b])] += 1
             self.passenger_m += self._distance_between(pat, b, a)
         self.boardings += 1
         self.transfers += len(legs) - 1
