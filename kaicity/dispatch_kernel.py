@@ -130,8 +130,8 @@ def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.nda
         raise ValueError(f"out_f needs 8 entries, got {len(out_f)}")
     return int(_dispatch.best_insertion(
         s.start_node, s.start_time, s.start_load, s.available, s.duty_end, s.capacity, s.n_stops, s.stop_node,
-        s.stop_kind, s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p, to_d,
-        from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps,
+        s.stop_kind, s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p,
+        to_d, from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps,
         np.ascontiguousarray(hour_factor, dtype=np.float64), float(start_hour), out_f, out_i))
 
 
