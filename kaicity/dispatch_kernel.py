@@ -24,11 +24,16 @@ FLAG_CAP_OK = 2      # ... with a free seat
 FLAG_FEASIBLE = 4    # ... and without breaking any deadline
 
 
+#: Drive-time multipliers of a day without time-of-day speeds.
+_ONES_24 = np.ones(24)
+
+
 class ScheduleArrays(Protocol):
     """The per-vehicle schedule arrays the kernels read (``V`` vehicles, ``S`` stop slots).
 
     ``start_node`` (int32), ``start_time`` (float64), ``start_load`` (int32), ``available``
-    (uint8), ``capacity`` (int32), ``n_stops`` (int32) have shape ``(V,)``; ``stop_node``
+    (uint8), ``duty_end`` (float64: no insertion may end the schedule later), ``capacity``
+    (int32), ``n_stops`` (int32) have shape ``(V,)``; ``stop_node``
     (int32), ``stop_kind`` (int8), ``stop_leg``, ``stop_arr``, ``stop_dep``,
     ``stop_earliest``, ``stop_latest``, ``stop_slack`` (float64) and ``stop_load`` (int32)
     have shape ``(V, S)``.  See :mod:`kaicity._core._dispatch` for their meaning.
@@ -38,6 +43,7 @@ class ScheduleArrays(Protocol):
     start_time: np.ndarray
     start_load: np.ndarray
     available: np.ndarray
+    duty_end: np.ndarray
     capacity: np.ndarray
     n_stops: np.ndarray
     stop_node: np.ndarray
@@ -89,34 +95,44 @@ class DispatchSearcher:
 
 def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_pick: float, stop_s: float,
                       eps: float, succ: np.ndarray, succ_limit: np.ndarray, after: np.ndarray,
-                      after_info: np.ndarray) -> tuple[int, int, int]:
+                      after_info: np.ndarray, low_factor: float = 1.0) -> tuple[int, int, int]:
     """Which travel times an insertion search needs, and how far each may be.
 
-    Fills ``succ``/``succ_limit`` and ``after``/``after_info`` (see
+    ``low_factor`` (<= 1) is the smallest drive-time multiplier of any hour (``to_p`` holds
+    free-flow times).  Fills ``succ``/``succ_limit`` and ``after``/``after_info`` (see
     :func:`kaicity._core._dispatch.insertion_targets`) and returns ``(n_succ, n_after, flags)``.
     """
     ns, na, flags = _dispatch.insertion_targets(
         s.start_node, s.start_time, s.start_load, s.available, s.capacity, s.n_stops, s.stop_node, s.stop_leg,
-        s.stop_arr, s.stop_dep, s.stop_slack, s.stop_load, to_p, ready, latest_pick, stop_s, eps, succ,
-        succ_limit, after, after_info)
+        s.stop_arr, s.stop_dep, s.stop_slack, s.stop_load, to_p, ready, latest_pick, stop_s, eps,
+        min(float(low_factor), 1.0), succ, succ_limit, after, after_info)
     return int(ns), int(na), int(flags)
 
 
 def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], p: int,
                    d: int, ready: float, latest_pick: float, latest_drop: float, max_ride: float, stop_s: float,
-                   delay_weight: float, eps: float, out_f: np.ndarray, out_i: np.ndarray) -> int:
+                   delay_weight: float, eps: float, out_f: np.ndarray, out_i: np.ndarray,
+                   hour_factor: np.ndarray | None = None, start_hour: float = 0.0) -> int:
     """Cheapest feasible insertion of the request ``p -> d`` over every available vehicle.
 
-    ``rows`` are the travel times ``(to_p, from_p, to_d, from_d)``.  Writes ``out_i =
-    [vehicle, i, j, flags]`` (vehicle -1 when none) and ``out_f = [cost, pickup start,
-    pickup departure, drop-off arrival]``; returns the number of insertions evaluated.
+    ``rows`` are the free-flow travel times ``(to_p, from_p, to_d, from_d)``; a new leg
+    takes ``hour_factor`` (24 multipliers, default all 1) of the clock hour it starts in
+    times its free-flow time (``start_hour``: clock hour at time 0).  Writes ``out_i =
+    [vehicle, i, j, flags]`` (vehicle -1 when none) and ``out_f`` (length 8) ``= [cost,
+    pickup start, pickup departure, drop-off arrival, leg to the pickup, leg from the
+    pickup to the next stop, leg to the drop-off, leg from the drop-off to the next stop]``;
+    returns the number of insertions evaluated.
     """
     to_p, from_p, to_d, from_d = rows
+    if hour_factor is None:
+        hour_factor = _ONES_24
+    if len(out_f) < 8:
+        raise ValueError(f"out_f needs 8 entries, got {len(out_f)}")
     return int(_dispatch.best_insertion(
-        s.start_node, s.start_time, s.start_load, s.available, s.capacity, s.n_stops, s.stop_node, s.stop_kind,
-        s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p, to_d,
-        from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps, out_f,
-        out_i))
+        s.start_node, s.start_time, s.start_load, s.available, s.duty_end, s.capacity, s.n_stops, s.stop_node,
+        s.stop_kind, s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p,
+        to_d, from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps,
+        np.ascontiguousarray(hour_factor, dtype=np.float64), float(start_hour), out_f, out_i))
 
 
 def path_down(graph: Graph, to_target: np.ndarray, source: int, target: int, buf: np.ndarray) -> np.ndarray | None:

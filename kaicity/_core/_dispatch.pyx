@@ -28,6 +28,7 @@ drop-off arrivals of riders already assigned, plus the new rider's wait and exce
 time over the direct ride.
 """
 
+from libc.math cimport NAN, fmod
 from libc.stdint cimport int64_t
 from libc.stdlib cimport free, malloc
 
@@ -53,9 +54,23 @@ cdef enum:
     FLAG_FEASIBLE = 4     # ... and without breaking any deadline
 
 
+cdef inline weight_t _factor(const weight_t[::1] hour_factor, weight_t t, weight_t start_hour) noexcept nogil:
+    """Drive-time multiplier of the clock hour at simulation time ``t`` (s)."""
+    cdef weight_t h = fmod(t / 3600.0 + start_hour, 24.0)
+    cdef int k
+    if h < 0:
+        h += 24.0
+    k = <int> h
+    if k > 23:
+        k = 23
+    elif k < 0:
+        k = 0
+    return hour_factor[k]
+
+
 def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time,
                    const int[::1] start_load, const unsigned char[::1] available,
-                   const int[::1] capacity, const int[::1] n_stops,
+                   const weight_t[::1] duty_end, const int[::1] capacity, const int[::1] n_stops,
                    const index_t[:, ::1] stop_node, const signed char[:, ::1] stop_kind,
                    const weight_t[:, ::1] stop_leg, const weight_t[:, ::1] stop_arr,
                    const weight_t[:, ::1] stop_dep, const weight_t[:, ::1] stop_earliest,
@@ -65,14 +80,20 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
                    index_t p, index_t d, weight_t ready, weight_t latest_pick,
                    weight_t latest_drop, weight_t max_ride, weight_t stop_s,
                    weight_t delay_weight, weight_t eps,
+                   const weight_t[::1] hour_factor, weight_t start_hour,
                    weight_t[::1] out_f, long long[::1] out_i):
     """Cheapest feasible insertion of one request over all available vehicles.
 
     Writes ``out_i = [vehicle, i, j, flags]`` (vehicle -1 when none is feasible) and
-    ``out_f = [cost, pickup start, pickup departure, drop-off arrival]``.  Ties go to the
-    lowest vehicle index, then the earliest positions.  ``to_p[x]`` is the travel time
-    from node ``x`` to ``p`` (INF when unknown or too far), ``from_p[x]`` from ``p`` to
-    ``x``, and likewise for ``d``.  Returns the number of (i, j) pairs evaluated.
+    ``out_f = [cost, pickup start, pickup departure, drop-off arrival, leg to the pickup,
+    leg from the pickup to the next stop, leg to the drop-off, leg from the drop-off to the
+    next stop]`` (NaN where there is no such leg).  Ties go to the lowest vehicle index,
+    then the earliest positions.  ``to_p[x]`` is the free-flow travel time from node ``x``
+    to ``p`` (INF when unknown or too far), ``from_p[x]`` from ``p`` to ``x``, and likewise
+    for ``d``; a new leg's time is its free-flow time times ``hour_factor`` of the clock
+    hour it starts in (``start_hour`` = clock hour at time 0).  The legs already planned
+    (``stop_leg``) keep their times.  A vehicle takes no insertion whose schedule would end
+    (last departure) after its ``duty_end``.  Returns the number of (i, j) pairs evaluated.
     """
     cdef Py_ssize_t n_veh = start_node.shape[0]
     cdef Py_ssize_t v
@@ -81,6 +102,7 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
     cdef weight_t depi, t, arr_p, begin_p, dep_p, cur_dep, pre_delay, tdd, arr_d, dep_d
     cdef weight_t old_end, new_end, suf_delay, arr, begin, ndep, leg, cost, pd
     cdef weight_t best_cost = INF, best_begin = INF, best_dep = INF, best_arr = INF
+    cdef weight_t leg_ip, leg_pn, leg_dn, best_ip = NAN, best_pn = NAN, best_jd = NAN, best_dn = NAN
     cdef long long best_v = -1, best_i = -1, best_j = -1, evaluated = 0
     cdef bint ok, unchanged
 
@@ -103,6 +125,7 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
             t = to_p[ni]
             if t == INF:
                 continue
+            t = t * _factor(hour_factor, depi, start_hour)
             arr_p = depi + t
             begin_p = arr_p if arr_p > ready else ready
             if begin_p > latest_pick + eps:
@@ -115,11 +138,13 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
             pre_delay = 0.0
             cur_dep = dep_p
             cur_node = p
+            leg_pn = NAN
             j = i
             while True:
                 # ---- drop-off right after position j (the pickup itself when j == i)
                 tdd = pd if j == i else to_d[cur_node]
                 if tdd != INF:
+                    tdd = tdd * _factor(hour_factor, cur_dep, start_hour)
                     arr_d = cur_dep + tdd
                     if arr_d - dep_p <= max_ride + eps and arr_d <= latest_drop + eps:
                         evaluated += 1
@@ -129,12 +154,15 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
                         new_end = dep_d
                         unchanged = False
                         ndep = dep_d
+                        leg_dn = NAN
                         for m in range(j + 1, K + 1):
                             if m == j + 1:
                                 leg = from_d[stop_node[v, m - 1]]
                                 if leg == INF:
                                     ok = False
                                     break
+                                leg = leg * _factor(hour_factor, ndep, start_hour)
+                                leg_dn = leg
                             else:
                                 leg = stop_leg[v, m - 1]
                             arr = ndep + leg
@@ -155,6 +183,9 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
                                 break
                         if ok:
                             new_end = old_end if unchanged else ndep
+                            if new_end > duty_end[v] + eps:
+                                ok = False   # the van would still be serving after its shift ends
+                        if ok:
                             flags |= FLAG_FEASIBLE
                             cost = (new_end - old_end) + delay_weight * (
                                 pre_delay + suf_delay + (begin_p - ready) + (arr_d - dep_p - pd))
@@ -166,6 +197,10 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
                                 best_begin = begin_p
                                 best_dep = dep_p
                                 best_arr = arr_d
+                                best_ip = t
+                                best_pn = leg_pn
+                                best_jd = tdd
+                                best_dn = leg_dn
                 # ---- carry the new rider past stop j + 1
                 j += 1
                 if j > K:
@@ -176,6 +211,8 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
                     leg = from_p[stop_node[v, j - 1]]
                     if leg == INF:
                         break
+                    leg = leg * _factor(hour_factor, cur_dep, start_hour)
+                    leg_pn = leg
                 else:
                     leg = stop_leg[v, j - 1]
                 arr = cur_dep + leg
@@ -200,6 +237,10 @@ def best_insertion(const index_t[::1] start_node, const weight_t[::1] start_time
     out_f[1] = best_begin
     out_f[2] = best_dep
     out_f[3] = best_arr
+    out_f[4] = best_ip
+    out_f[5] = best_pn
+    out_f[6] = best_jd
+    out_f[7] = best_dn
     return evaluated
 
 
@@ -241,7 +282,7 @@ def insertion_targets(const index_t[::1] start_node, const weight_t[::1] start_t
                       const weight_t[:, ::1] stop_arr, const weight_t[:, ::1] stop_dep,
                       const weight_t[:, ::1] stop_slack, const int[:, ::1] stop_load,
                       const weight_t[::1] to_p, weight_t ready, weight_t latest_pick, weight_t stop_s,
-                      weight_t eps, index_t[::1] succ, weight_t[::1] succ_limit,
+                      weight_t eps, weight_t low_factor, index_t[::1] succ, weight_t[::1] succ_limit,
                       index_t[::1] after, weight_t[:, ::1] after_info):
     """Which travel times an insertion search will need, and how far each may be.
 
@@ -249,7 +290,9 @@ def insertion_targets(const index_t[::1] start_node, const weight_t[::1] start_t
     from there by ``latest_pick`` and has a free seat there.  ``stop_slack`` is the
     largest arrival delay a stop absorbs without breaking a deadline of its own or of a
     later stop, so every bound below is admissible (an insertion needing a longer drive
-    is infeasible anyway).
+    is infeasible anyway).  ``to_p`` holds free-flow times; ``low_factor`` (at most 1) is the
+    smallest drive-time multiplier of any hour, so ``low_factor x to_p`` bounds the real
+    drive from below and the bounds stay admissible.
 
     * For each open position followed by a stop: ``succ`` gets that stop's node and
       ``succ_limit`` the longest drive from the pickup to it that keeps it on time.
@@ -284,7 +327,10 @@ def insertion_targets(const index_t[::1] start_node, const weight_t[::1] start_t
                 depi = stop_dep[v, i - 1]
                 loadi = stop_load[v, i - 1]
             t = to_p[ni]
-            if t == INF or depi + t > latest_pick + eps:
+            if t == INF:
+                continue
+            t = t * low_factor
+            if depi + t > latest_pick + eps:
                 continue
             flags |= 1
             if loadi + 1 > capacity[v]:

@@ -11,6 +11,8 @@ from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, KeyProblem, Section
 from kaicity.scenario.fields import doc_field as _f
 
 LonLat = Annotated[list[float], Field(min_length=2, max_length=2)]
+FleetShares = Annotated[list[Annotated[float, Field(ge=0, le=1)]], Field(min_length=24, max_length=24)]
+HourFactors = Annotated[list[Annotated[float, Field(ge=0.2, le=5)]], Field(min_length=24, max_length=24)]
 
 
 class BusLine(Section):
@@ -192,6 +194,31 @@ class DrtSection(Section):
                                                       "0 = anyone can book (phone booking)",
                                           source="assumption (phone booking)", range=(0.0, 0.65))
 
+    fleet_by_hour: FleetShares | None = _f(
+        None, unit="share of vehicles",
+        description="24 shares (0-1) of the fleet on duty in each clock hour (van k is on duty while k < "
+                    "round(share x vehicles)); null = every van on duty all the time (requests are still "
+                    "limited to service_hours). A van going off duty finishes its riders and takes no "
+                    "insertion ending after its shift end; vehicle-hours count on-duty hours",
+        allowed="24 numbers in [0, 1], or null",
+        source="assumption (drivers' shifts; Shucle ran 12 vans on weekdays over 06-24 h)")
+    break_after_h: float | None = _f(
+        None, gt=0, le=24, unit="h",
+        description="With fleet_by_hour: longest continuous duty before a break of break_min (first "
+                    "breaks staggered over the fleet); null = no breaks",
+        source="여객자동차 운수사업법 시행규칙 (2017-02-28): 15 min rest after 2 h of driving "
+               "(seoul.co.kr 20170301010015)", range=(2.0, 4.0))
+    break_min: float = _f(15.0, ge=0, le=240, unit="min", description="Length of a break (break_after_h)",
+                          source="여객자동차 운수사업법 시행규칙 (2017): 15 min after 2 h, 30 min after 4 h",
+                          range=(10.0, 30.0))
+    drive_time_factor_by_hour: HourFactors = _f(
+        factory=lambda: [1.0] * 24, unit="factor",
+        description="24 multipliers of DRT drive times by clock hour of travel (1.3 = 30% slower than "
+                    "the graph's times); all 1 = the graph's times",
+        allowed="24 numbers in [0.2, 5]",
+        source="assumption; Seoul 2014: 25.7 km/h daily mean, 21 km/h Fri 17-19 h, 24.9-26.8 km/h "
+               "weekday 07-09 h (donga.com 20150424/428013)", range=(1.0, 1.5))
+
     @field_validator("zones")
     @classmethod
     def _check_zones(cls, zones: list[str]) -> list[str]:
@@ -211,6 +238,9 @@ class DrtSection(Section):
         if self.enabled and self.vehicles == 0:
             raise KeyProblem("vehicles",
                              "DRT is enabled with 0 vehicles; set vehicles >= 1 or enabled: false")
+        if self.break_after_h is not None and self.fleet_by_hour is None:
+            raise KeyProblem("break_after_h", "breaks need a duty roster; set fleet_by_hour (24 shares) "
+                                              "or break_after_h: null")
         return self
 
     @property

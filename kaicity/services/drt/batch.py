@@ -61,9 +61,9 @@ class Batcher:
             return
         snap_before = s.snapshot(pending)
         cost_before = s.plan_cost(self.delay_weight)
-        leg_time = self.inserter.travel.row
+        leg_time, now = self.inserter.leg_time, s.clock
         for r in pending:
-            s.remove(r, lambda src, dst: float(leg_time(dst, True)[src]))
+            s.remove(r, lambda src, dst: leg_time(src, dst, now))
         order = sorted(pending, key=lambda r: (-s.rides[r].direct_s, r))
         ok = True
         for r in order:

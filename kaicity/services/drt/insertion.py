@@ -10,6 +10,13 @@ pickup, latest drop-off arrival).  Travel times are exact: a reverse search from
 pickup bounded by the latest pickup filters vehicles; searches from the pickup and to and
 from the drop-off then only reach the stops of the remaining vehicles, each within the
 slack of its schedule (:class:`~kaicity.services.drt.travel.TravelTimes`).
+
+Time of day: the searches give free-flow times (the graph's); a new leg takes the drive-time
+multiplier of the clock hour it starts in (:class:`~kaicity.services.drt.duty.HourFactors`),
+and the rider's direct time (for the max-ride rule) that of the hour they are ready.  Search
+bounds are divided by the smallest multiplier so they stay admissible.  Shifts: only vans on
+duty take requests, and none takes an insertion that would end its schedule after its duty
+ends (:class:`~kaicity.services.drt.duty.DutyRoster`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kaicity import dispatch_kernel as kernel
+from kaicity.services.drt.duty import DutyRoster, HourFactors
 from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.rules import DRTRules
 from kaicity.services.drt.schedule import Ride, Schedule
@@ -80,19 +88,25 @@ class Inserter:
     ----------
     schedule, travel, area, rules, log
         The shared schedule state, travel times, service area, dispatch rules and records.
+    factors
+        Drive-time multipliers by clock hour (default: none).
+    roster
+        When each van is on duty (default: always).
     """
 
     def __init__(self, schedule: Schedule, travel: TravelTimes, area: ServiceArea, rules: DRTRules,
-                 log: DRTLog) -> None:
+                 log: DRTLog, factors: HourFactors | None = None, roster: DutyRoster | None = None) -> None:
         self.schedule = schedule
         self.travel = travel
         self.area = area
         self.rules = rules
         self.log = log
+        self.factors = factors if factors is not None else HourFactors(None, rules.start_hour)
+        self.roster = roster
         self._succ = np.empty(0, dtype=np.int32)
         self._after = np.empty(0, dtype=np.int32)
         self._out_i = np.zeros(4, dtype=np.int64)
-        self._out_f = np.zeros(4, dtype=np.float64)
+        self._out_f = np.zeros(8, dtype=np.float64)
 
     # ------------------------------------------------------------ evaluation
     def evaluate(self, req: TripRequest) -> Plan:
@@ -101,6 +115,8 @@ class Inserter:
         t0 = max(float(req.time), self.schedule.clock)
         if not rules.in_hours(t0):
             return Plan(req, "outside_hours")
+        if self.roster is not None:
+            self.roster.update(self.schedule, t0)
         if not self.area.serves(req.origin):
             return Plan(req, "outside_zone")
         reason, p, d, walk_in, walk_out = self.area.access(req)
@@ -114,6 +130,8 @@ class Inserter:
 
     def evaluate_fixed(self, req: TripRequest, ride: Ride) -> Plan:
         """Evaluate a booked ride again under the promise it was given (reason ``"batch"`` when none fits)."""
+        if self.roster is not None:
+            self.roster.update(self.schedule, self.schedule.clock)
         plan = Plan(req, None, ride.pickup, ride.dropoff, ride.walk_in_s, ride.walk_out_s, ride.ready,
                     ride.latest_pick)
         plan = self._run(plan, ride.latest_drop, max_ride=ride.max_ride)
@@ -141,16 +159,17 @@ class Inserter:
         the slack of the schedule it belongs to.  Busy nodes use cached full rows instead.
         """
         s, tr, stop_s = self.schedule, self.travel, self.rules.stop_s
+        low = self.factors.low   # free-flow bound = real bound / low
         p, d = plan.p, plan.d
         to_p = tr.cached_row(p, True)
         if to_p is None:
-            to_p = tr.bounded_to(p, max(plan.latest_pick - s.clock, 0.0))
+            to_p = tr.bounded_to(p, max(plan.latest_pick - s.clock, 0.0) / low)
         size = s.n_vehicles * (s.slots + 1)
         if len(self._succ) < size:
             self._succ, self._after = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32)
             self._succ_lim, self._after_info = np.empty(size), np.empty((size, 4))
         ns, na, flags = kernel.insertion_targets(s, to_p, plan.ready, plan.latest_pick, stop_s, EPS, self._succ,
-                                                 self._succ_lim, self._after, self._after_info)
+                                                 self._succ_lim, self._after, self._after_info, low)
         if not flags & kernel.FLAG_CAP_OK:
             plan.reason = "capacity" if flags & kernel.FLAG_TIME_OK else "no_vehicle_within_max_wait"
             return None
@@ -162,7 +181,7 @@ class Inserter:
         else:
             direct = float(to_d[p]) if to_d is not None else math.nan
             targets = self._succ[:ns]
-            limits = self._succ_lim[:ns] + EPS
+            limits = self._succ_lim[:ns] / low + EPS
             if math.isnan(direct):
                 targets = np.append(targets, np.int32(d))
                 limits = np.append(limits, np.inf)
@@ -173,19 +192,21 @@ class Inserter:
                 tr.from_p[d] = direct
                 tr.mark(tr.from_p, np.array([d], dtype=np.int32))
             from_p = tr.from_p
-        plan.direct_s = direct
         if not math.isfinite(direct):
+            plan.direct_s = direct
             plan.reason = "unreachable"
             return None
-        plan.max_ride = self.rules.max_ride_s(direct)
+        plan.direct_s = direct * self.factors.at(plan.ready)
+        plan.max_ride = self.rules.max_ride_s(plan.direct_s)
         after = self._after[:na]
         info = self._after_info[:na]
         if to_d is None:   # stop -> drop-off: within the rider's max ride and the next stop's slack
-            limits = np.minimum(plan.latest_pick + stop_s + plan.max_ride - info[:, 2], info[:, 3]) + EPS
+            limits = np.minimum(plan.latest_pick + stop_s + plan.max_ride - info[:, 2], info[:, 3]) / low + EPS
             tr.search(d, after, limits, True, tr.to_d)
             to_d = tr.to_d
         if from_d is None:   # drop-off -> next stop: arrive within that stop's slack
-            limits = info[:, 0] - np.maximum(plan.ready + 2.0 * stop_s + direct, info[:, 1] + stop_s) + EPS
+            limits = (info[:, 0] - np.maximum(plan.ready + 2.0 * stop_s + direct * low, info[:, 1] + stop_s)) / low \
+                + EPS
             tr.search(d, after, limits, False, tr.from_d)
             from_d = tr.from_d
         return to_p, from_p, to_d, from_d
@@ -193,11 +214,10 @@ class Inserter:
     def _kernel(self, plan: Plan, rows: tuple, latest_drop: float) -> None:
         """Run the insertion kernel for ``plan`` and store the best insertion or the reason."""
         s, rules = self.schedule, self.rules
-        to_p, from_p, to_d, from_d = rows
         oi, of = self._out_i, self._out_f
         self.log.evaluations += kernel.best_insertion(
             s, rows, plan.p, plan.d, plan.ready, plan.latest_pick, latest_drop, plan.max_ride, rules.stop_s,
-            rules.delay_weight, EPS, of, oi)
+            rules.delay_weight, EPS, of, oi, self.factors.values, self.factors.start_hour)
         flags = int(oi[3])
         if oi[0] < 0:
             if flags & kernel.FLAG_CAP_OK:
@@ -210,14 +230,8 @@ class Inserter:
         v, i, j = int(oi[0]), int(oi[1]), int(oi[2])
         plan.vehicle, plan.i, plan.j = v, i, j
         plan.cost, plan.begin_p, plan.dep_p, plan.arr_d = float(of[0]), float(of[1]), float(of[2]), float(of[3])
-        # the four new legs, read now: the scratch rows are cleaned after the evaluation
-        K = int(s.n_stops[v])
-        node_i = int(s.start_node[v]) if i == 0 else int(s.stop_node[v, i - 1])
-        node_j = int(s.start_node[v]) if j == 0 else int(s.stop_node[v, j - 1])
-        after_pick = float(from_p[int(s.stop_node[v, i])]) if (j > i and i < K) else math.nan
-        to_drop = float(to_d[node_j]) if j > i else plan.direct_s
-        after_drop = float(from_d[int(s.stop_node[v, j])]) if j < K else math.nan
-        plan.legs = (float(to_p[node_i]), after_pick, to_drop, after_drop)
+        # the four new legs as the kernel timed them (NaN where there is none)
+        plan.legs = (float(of[4]), float(of[5]), float(of[6]), float(of[7]))
 
     # ---------------------------------------------------------------- commit
     def commit(self, plan: Plan) -> Ride:
@@ -239,4 +253,8 @@ class Inserter:
     def insert(self, plan: Plan, rid: int, latest_drop: float) -> None:
         """Put ride ``rid`` into vehicle ``plan.vehicle``'s schedule at positions ``(plan.i, plan.j)``."""
         self.schedule.insert(plan.vehicle, plan.i, plan.j, rid, (plan.p, plan.d), plan.ready,
-                             (plan.latest_pick, latest_drop), plan.legs, plan.direct_s)
+                             (plan.latest_pick, latest_drop), plan.legs, plan.legs[2])
+
+    def leg_time(self, src: int, dst: int, t: float) -> float:
+        """Drive time ``src -> dst`` for a leg starting at ``t`` (free-flow time x the hour's multiplier)."""
+        return float(self.travel.row(dst, True)[src]) * self.factors.at(t)

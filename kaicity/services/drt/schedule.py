@@ -100,6 +100,9 @@ class Schedule:
 
     Attributes
     ----------
+    available, duty_end : ndarray, shape (V,)
+        Whether each vehicle takes new requests, and the latest time its schedule may end
+        (set by the :class:`~kaicity.services.drt.duty.DutyRoster`; 1 and ``inf`` without one).
     start_node, start_time, start_load : ndarray, shape (V,)
         Each vehicle's diversion point: where and when it can next change course, and its
         load when leaving there.
@@ -126,6 +129,7 @@ class Schedule:
         self.start_time = np.zeros(V)
         self.start_load = np.zeros(V, dtype=np.int32)
         self.available = np.ones(V, dtype=np.uint8)
+        self.duty_end = np.full(V, np.inf)
         self.capacity = np.full(V, self.seats, dtype=np.int32)
         self.n_stops = np.zeros(V, dtype=np.int32)
         self.slots = 0

@@ -22,6 +22,7 @@ import numpy as np
 from kaicity.errors import SimulationError
 from kaicity.network.city import City
 from kaicity.services.drt.batch import Batcher
+from kaicity.services.drt.duty import DEPOT_AFTER_S, DutyRoster, HourFactors
 from kaicity.services.drt.insertion import Inserter, Plan
 from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.rebalancing import Rebalancer
@@ -78,6 +79,10 @@ class DRTService(TransitService):
     ----------
     rules, area, schedule, log, travel, inserter, batcher, rebalancer
         The parts (see the module docstring).
+    factors : HourFactors
+        Drive-time multipliers by clock hour (``drive_time_factor_by_hour``).
+    roster : DutyRoster
+        When each van is on duty (``fleet_by_hour``, breaks).
     vehicles : list of Van
         The vans (``schedule.vans``).
     """
@@ -109,10 +114,13 @@ class DRTService(TransitService):
         self.schedule = Schedule(depots, rules.seats, rules.stop_s)
         self.log = DRTLog(trace_enabled=bool(trace))
         self.travel = TravelTimes(self.graph, row_cache_mb)
-        self.schedule.vans = [Van(v, int(depots[v]), rules.seats, rules.hours, self.schedule, self.log, self.travel)
-                              for v in range(V)]
+        self.factors = HourFactors(cfg.drive_time_factor_by_hour, start_hour)
+        self.roster = DutyRoster.from_config(cfg, V, self.horizon_s, start_hour)
+        self.schedule.vans = [Van(v, int(depots[v]), rules.seats, rules.hours, self.schedule, self.log, self.travel,
+                                  self.factors) for v in range(V)]
         self.rebalancer = Rebalancer(self.graph, self.area.served_drive, cfg.rebalancing)
-        self.inserter = Inserter(self.schedule, self.travel, self.area, rules, self.log)
+        self.inserter = Inserter(self.schedule, self.travel, self.area, rules, self.log, self.factors,
+                                 None if self.roster.always else self.roster)
         self.batcher = Batcher(rules.batch_s, self.schedule, self.inserter, self.log, rules.delay_weight)
         self._quote_cache: tuple[TripRequest, int, Plan] | None = None
 
@@ -211,8 +219,16 @@ class DRTService(TransitService):
             van.drive_until(now)
         s.clock = max(s.clock, now)
         s.version += 1
+        if not self.roster.always:
+            self.roster.update(s, now)
         if self.rules.in_hours(now):
-            self.rebalancer.step(now, s.vans, s, self.travel, self.log)
+            on_duty = s.vans if self.roster.always else [van for van in s.vans if s.available[van.index]]
+            self.rebalancer.step(now, on_duty, s, self.travel, self.log)
+            if len(on_duty) < len(s.vans):   # off duty: back to the depot unless back on duty soon
+                for van in s.vans:
+                    if (not s.available[van.index] and van.idle and van.node != van.depot
+                            and self.roster.next_start(van.index, now) - now > DEPOT_AFTER_S):
+                        van.head_to(van.depot, now, DEPOT)
         else:
             for van in s.vans:
                 if van.idle and van.node != van.depot:

@@ -6,6 +6,11 @@ at each stop, and writes what happened into the shared
 :class:`~kaicity.services.drt.schedule.Schedule` (stops served, where it can next change
 course) and :class:`~kaicity.services.drt.log.DRTLog` (metres driven, riders on and off).
 The Mesa agent ``DRTVehicle`` (``agents/drt.py``) is a view of one van.
+
+With drive-time multipliers by hour (:class:`~kaicity.services.drt.duty.HourFactors`), a
+leg to a stop of the schedule is driven in exactly the time the dispatcher planned for it
+(the path's free-flow profile stretched to the planned leg time), so promises hold; an
+empty leg (rebalancing, back to the depot) takes the multiplier of the hour it starts in.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from kaicity.errors import SimulationError
+from kaicity.services.drt.duty import HourFactors
 from kaicity.services.drt.log import DRTLog
 from kaicity.services.drt.schedule import PICKUP, RELOCATE, STOP, Leg, Schedule
 
@@ -41,6 +47,8 @@ class Van:
         ``(open, close)`` clock hours in which it takes requests.
     schedule, log, router
         The shared schedule state, the records and the shortest-path source.
+    factors
+        Drive-time multipliers by clock hour (default: the graph's times).
 
     Attributes
     ----------
@@ -55,7 +63,7 @@ class Van:
     """
 
     def __init__(self, index: int, depot: int, capacity: int, service_hours: tuple[float, float],
-                 schedule: Schedule, log: DRTLog, router: Router) -> None:
+                 schedule: Schedule, log: DRTLog, router: Router, factors: HourFactors | None = None) -> None:
         self.index = int(index)
         self.depot = int(depot)
         self.capacity = int(capacity)
@@ -63,6 +71,7 @@ class Van:
         self.schedule = schedule
         self.log = log
         self.router = router
+        self.factors = factors if factors is not None and not factors.trivial else None
         self.node = int(depot)
         self.t_free = 0.0
         self.leg: Leg | None = None
@@ -212,7 +221,23 @@ class Van:
 
     def _make_leg(self, source: int, target: int, t0: float, purpose: int) -> Leg:
         nodes, cum_t, cum_m = self.router.route(source, target)
+        if self.factors is not None and len(cum_t) > 1 and cum_t[-1] > 0:
+            cum_t = cum_t * self._stretch(cum_t[-1], t0, purpose)
         return Leg(nodes, t0 + cum_t, cum_m, purpose)
+
+    def _stretch(self, free_s: float, t0: float, purpose: int) -> float:
+        """Factor turning a leg's free-flow time ``free_s`` into its driven time.
+
+        A leg to the next stop takes the time planned for it (``stop_leg`` of the first
+        stop); an empty leg the multiplier of the hour it starts in.
+        """
+        factor = self.factors.at(t0)
+        if purpose == STOP and self.schedule.n_stops[self.index] > 0:
+            planned = float(self.schedule.stop_leg[self.index, 0])
+            ratio = planned / free_s
+            if 0.5 * float(self.factors.values.min()) <= ratio <= 2.0 * float(self.factors.values.max()):
+                return ratio
+        return factor
 
     def _traverse(self, leg: Leg, k: int) -> None:
         """Account for driving from node ``leg.pos`` to node ``k`` of ``leg``."""
