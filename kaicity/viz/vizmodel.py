@@ -56,7 +56,7 @@ FALLBACK_CONTROLS: dict[str, Any] = {"residents": 8000, "drt_vehicles": 12, "sup
 def _features(scenario) -> dict[str, bool]:
     """Which AI-city services a scenario has: ``ai_services``, ``support_centres``, ``drt``."""
     return {"ai_services": bool(scenario.ai_services.enabled),
-            "support_centres": int(scenario.support_centres.count) > 0,
+            "support_centres": scenario.support_centres.centres_for(scenario.population.people) > 0,
             "drt": bool(scenario.transit.drt.enabled)}
 
 
@@ -74,7 +74,7 @@ def control_values(scenario) -> dict[str, Any]:
     return {
         "residents": int(scenario.population.residents),
         "drt_vehicles": int(scenario.transit.drt.vehicles) if scenario.transit.drt.enabled else 0,
-        "support_centres": int(scenario.support_centres.count),
+        "support_centres": scenario.support_centres.centres_for(scenario.population.people),
         "ai_services": bool(scenario.ai_services.enabled),
         "literacy_threshold": float(scenario.ai_services.literacy_required),
         "seed": int(scenario.seed),
@@ -114,6 +114,8 @@ def overrides_for(scenario, control: str, value: Any) -> dict[str, Any]:
         value = float(value)
     if value == current:
         return {}
+    if control == "support_centres":  # an absolute count replaces a per-population size
+        return {CONTROL_KEYS[control]: value, "support_centres.per_100k_residents": None}
     return {CONTROL_KEYS[control]: value}
 
 
