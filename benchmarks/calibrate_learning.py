@@ -65,6 +65,34 @@ def closed_form_rates(shares: dict[str, float], reach: float = sum(REACH) / 2,
     return {"child": 0.0, "adult": adult / 365.0 / shares["adult"], "elderly": elderly / 365.0 / shares["elderly"]}
 
 
+def closed_form_gain(scenario, pace: float = PACE, days: int = 365) -> float:
+    """Gain per training session that makes the index rise ``pace`` points in ``days`` days.
+
+    A course of ``k`` sessions closes ``G = 1 - (1 - g)^k`` of a trainee's gap ``1 - L``; group g's
+    mean then rises by ``days * rate_g * (1 - mean_g) * G * R``, where ``R = (1 - exp(-d T)) / (d T)``
+    is the share of a gain still there at the end when courses start uniformly over ``T = days``
+    and unused literacy decays at ``d`` a day (residents who use a remote service on a day keep
+    it that day: ignored, so ``R`` is a slight underestimate).  ``G`` is found by root finding on
+    the index ``100 x elderly mean / adult mean`` (adults train too, which lowers the index).
+    """
+    from scipy.optimize import brentq
+
+    sc = scenario.support_centres
+    d = float(scenario.learning.decay_per_day)
+    retention = (1.0 - math.exp(-d * days)) / (d * days) if d > 0 else 1.0
+    mean = {g: float(scenario.population.literacy[g].mean) for g in ("adult", "elderly")}
+    rate = {g: float(sc.training_rate_per_day[g]) for g in ("adult", "elderly")}
+
+    def rise(course_gain: float) -> float:
+        new = {g: mean[g] + days * rate[g] * (1.0 - mean[g]) * course_gain * retention for g in mean}
+        return 100.0 * (new["elderly"] / new["adult"] - mean["elderly"] / mean["adult"]) - pace
+
+    if rise(1.0) < 0:
+        return math.nan  # even a course that teaches everything is too slow
+    course = brentq(rise, 0.0, 1.0)
+    return 1.0 - (1.0 - course) ** (1.0 / int(sc.course_sessions))
+
+
 def index(literacy: np.ndarray, group: np.ndarray) -> float:
     """``100 x elderly mean / adult mean`` (general public = 100, as NIA's index)."""
     from kaicity.categories import GROUPS
@@ -175,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     s = trainee_shares(yearly_trainees(shipped, shares))
     print("shipped rates:", shipped, f"-> reach {100 * s['reach']:.2f}%/year, 65+ {100 * s['share_65']:.1f}%, "
           f"60+ {100 * s['share_60']:.1f}%")
+    g = closed_form_gain(sc)
+    print(f"closed-form gain per session for +{PACE:.2f} points/year: {g:.4f} "
+          f"({int(sc.support_centres.course_sessions)} sessions a course, decay "
+          f"{float(sc.learning.decay_per_day):g}/day); without decay: "
+          f"{closed_form_gain(sc.with_overrides({'learning.decay_per_day': 0.0})):.4f}")
     if args.rates:
         return 0
     out: dict = {}

@@ -18,7 +18,6 @@ from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
-from kaicity.services.needs import DAY_S
 from kaicity.services.learning import training_schedule
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
@@ -116,7 +115,8 @@ def build_places(model: KaiCityModel) -> None:
         agent = AISupportCentre(model, int(node), int(city.walk_to_drive[node]), int(centres.staff),
                                 float(centres.session_min), tuple(float(h) for h in centres.opening_hours),
                                 float(centres.literacy_gain), name=f"AI support centre {k + 1}",
-                                scale=model.population.scale)
+                                scale=model.population.scale,
+                                assisted_gain=float(centres.assisted_literacy_gain))
         model.places.append(agent)
         model.support_centres.append(agent)
         if agent.is_open_for_service:

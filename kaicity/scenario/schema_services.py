@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import model_validator
 
@@ -154,8 +154,10 @@ class SupportCentresSection(Section):
 
     Their number is given absolutely (``count``) or per population (``per_100k_residents``,
     of real people: ``population.residents * population.scale``), never both; see
-    :meth:`centres_for`.
+    :meth:`centres_for`.  An override of either sets the other to null (``ALTERNATIVES``).
     """
+
+    ALTERNATIVES: ClassVar[tuple[tuple[str, ...], ...]] = (("count", "per_100k_residents"),)
 
     count: int | None = _f(None, setting=True, ge=0, le=10_000, unit="centres",
                            description="Number of support centres, absolute (null with per_100k_residents "
@@ -177,12 +179,18 @@ class SupportCentresSection(Section):
                                  description="[open, close) hours of the centres",
                                  source="assumption (hours of the 행정복지센터 and libraries that host them)",
                                  allowed=HOURS_ALLOWED)
-    literacy_gain: float = _f(0.08, ge=0, le=1, unit="fraction of the gap",
-                              description="Literacy gain per session (training or assisted), diminishing: "
+    literacy_gain: float = _f(0.31, ge=0, le=1, unit="fraction of the gap",
+                              description="Literacy gain per training session, diminishing: "
                                           "L += gain * (1 - L)",
                               source="calibrated (benchmarks/calibrate_learning.py) to the NIA elderly "
                                      "index's pace, +1.4 points a year 2019-2024; see docs/validation.md",
                               range=(0.04, 0.16))
+    assisted_literacy_gain: float = _f(
+        0.0, ge=0, le=1, unit="fraction of the gap",
+        description="Literacy gain of an assisted service session (staff help with one task): "
+                    "L += gain * (1 - L)",
+        source="assumption (help with a task teaches little; 0 keeps the NIA calibration on training "
+               "alone, whatever the AI channel's shares)", range=(0.0, 0.08))
     training_rate_per_day: TrainingRate = _f(  # type: ignore[valid-type]
         factory=TrainingRate, unit="courses/person/day",
         description="Training courses started per person per day, by group (Poisson)",

@@ -114,8 +114,6 @@ def overrides_for(scenario, control: str, value: Any) -> dict[str, Any]:
         value = float(value)
     if value == current:
         return {}
-    if control == "support_centres":  # an absolute count replaces a per-population size
-        return {CONTROL_KEYS[control]: value, "support_centres.per_100k_residents": None}
     return {CONTROL_KEYS[control]: value}
 
 
