@@ -184,7 +184,7 @@ class SupportCentresSection(Section):
                                           "L += gain * (1 - L)",
                               source="calibrated (benchmarks/calibrate_learning.py) to the NIA elderly "
                                      "index's pace, +1.4 points a year 2019-2024; see docs/validation.md",
-                              range=(0.04, 0.16))
+                              range=(0.1, 0.45))
     assisted_literacy_gain: float = _f(
         0.0, ge=0, le=1, unit="fraction of the gap",
         description="Literacy gain of an assisted service session (staff help with one task): "
@@ -232,7 +232,11 @@ class LearningSection(Section):
     """How digital literacy changes over time."""
 
     decay_per_day: float = _f(0.002, ge=0, le=1, unit="1/day",
-                              description="Unused literacy decays toward its initial value by this "
-                                          "fraction per day")
+                              description="Literacy gained above the initial value decays toward it by this "
+                                          "fraction per day in which the resident uses no remote service "
+                                          "(0.002: half of an unused gain is lost in about a year)",
+                              source="assumption (no Korean measure of skill loss after training; the "
+                                     "training gain is calibrated with it, see docs/validation.md)",
+                              range=(0.0, 0.004))
 
 
