@@ -51,7 +51,8 @@ def test_same_real_population_at_another_agent_scale_gets_the_same_centres(ai):
 
 def test_count_and_per_population_together_is_a_one_line_error(root, tmp_path):
     path = tmp_path / "both.yaml"
-    path.write_text("extends: " + str(root / "scenarios" / "ai_city.yaml") + "\nname: both\nsupport_centres:\n  count: 3\n")
+    ai_city = root / "scenarios" / "ai_city.yaml"
+    path.write_text(f"extends: {ai_city}\nname: both\nsupport_centres:\n  count: 3\n")
     with pytest.raises(ScenarioError) as err:
         load_scenario(path)
     text = str(err.value)
