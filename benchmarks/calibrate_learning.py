@@ -178,6 +178,28 @@ def report(label: str, s: dict, days: int) -> None:
           f"target +{PACE:.2f}")
 
 
+def plot(out: dict, path: Path) -> None:
+    """The index over the run per gain, with the NIA pace from the same start."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for label, s in out.items():
+        if isinstance(s, dict):
+            ax.plot(np.arange(len(s["index"])), s["index"], label=f"model, {label}")
+            start = s["index"][0]
+    days = np.arange(len(s["index"]))
+    ax.plot(days, start + PACE * days / 365.0, "k--", label=f"NIA pace +{PACE:.2f}/year (2019-2024)")
+    ax.set_xlabel("day")
+    ax.set_ylabel("elderly index (adult = 100)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
@@ -188,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transit", action="store_true", help="keep buses and DRT (slower)")
     parser.add_argument("--rates", action="store_true", help="print the closed-form training rates and exit")
     parser.add_argument("--json", type=Path, default=None, help="write the summaries here")
+    parser.add_argument("--png", type=Path, default=None, help="plot the index trajectory here")
     args = parser.parse_args(argv)
 
     from kaicity.scenario import load_scenario
@@ -225,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         out["secant_gain"] = best
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
+    if args.png:
+        plot(out, args.png)
     return 0
 
 
