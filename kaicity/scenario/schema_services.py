@@ -237,6 +237,6 @@ class LearningSection(Section):
                                           "(0.002: half of an unused gain is lost in about a year)",
                               source="assumption (no Korean measure of skill loss after training; the "
                                      "training gain is calibrated with it, see docs/validation.md)",
-                              range=(0.0, 0.004))
+                              range=(0.0, 0.003))
 
 
