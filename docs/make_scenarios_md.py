@@ -52,7 +52,7 @@ def render_shipped() -> str:
         out.append("| " + " | ".join(_cell(x) for x in (
             f"`{path.name}`", f"`{parent}`" if parent != "-" else "-",
             f"{pop.people:,.0f} ({pop.residents:,} x {pop.scale:g})", f"{pop.elderly_share:.1%}",
-            "on" if s.ai_services.enabled else "off", str(s.support_centres.count), drt_text,
+            "on" if s.ai_services.enabled else "off", str(s.support_centres.centres_for(s.population.people)), drt_text,
             f"{bus.urban_headway_min:g} / {bus.rural_headway_min:g} min")) + " |")
     return "\n".join(out) + "\n"
 

@@ -115,7 +115,8 @@ def test_raising_literacy_raises_remote_use(ai):
 
 
 def test_more_support_centres_raise_elderly_literacy(ai):
-    base = {"simulation.days": 3, "population.residents": 1500, "simulation.tick_minutes": 10.0}
+    base = {"simulation.days": 3, "population.residents": 1500, "simulation.tick_minutes": 10.0,
+            "support_centres.training_rate_per_day.elderly": 0.01}  # literacy comes from training
     none = run(ai.with_overrides({**base, "support_centres.count": 0}))
     many = run(ai.with_overrides({**base, "support_centres.count": 8}))
     eld = none.population.elderly

@@ -65,16 +65,18 @@ class AISupportCentre(ServiceFacility):
 
     Visitors are served by ``staff`` concurrent assistants for ``session_min`` minutes and
     leave with higher digital literacy (diminishing returns, see
-    :func:`kaicity.services.learning.train`).
+    :func:`kaicity.services.learning.train`): ``literacy_gain`` after a training session,
+    ``assisted_gain`` after an assisted service session.
     """
 
     def __init__(self, model, node: int, drive_node: int, staff: int, session_min: float,
                  opening_hours: tuple[float, float], literacy_gain: float, name: str = "",
-                 scale: float = 1.0) -> None:
+                 scale: float = 1.0, assisted_gain: float = 0.0) -> None:
         super().__init__(model, "support_centre", node, drive_node, staff, session_min, opening_hours, name,
                          scale=scale)
         self.staff = int(staff)
         self.literacy_gain = float(literacy_gain)
+        self.assisted_gain = float(assisted_gain)
         self.sessions = 0
         self.training_sessions = 0
 
@@ -83,4 +85,4 @@ class AISupportCentre(ServiceFacility):
         self.sessions += 1
         if training:
             self.training_sessions += 1
-        return train(literacy, self.literacy_gain)
+        return train(literacy, self.literacy_gain if training else self.assisted_gain)

@@ -20,7 +20,7 @@ from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
 from kaicity.services.drt.stops import served_walk_mask
-from kaicity.services.needs import DAY_S
+from kaicity.services.learning import training_schedule
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
 from kaicity.services.queues import scaled_pool, servers_for_capacity
@@ -109,14 +109,16 @@ def build_places(model: KaiCityModel) -> None:
     centres = sc.support_centres
     model.simulated["support_centre_staff"] = pool_note(model, int(centres.staff), float(centres.session_min))
     model.support_centres = []
-    nodes = place_support_centres(city, model.population, int(centres.count), str(centres.placement),
+    nodes = place_support_centres(city, model.population, centres.centres_for(sc.population.people),
+                                  str(centres.placement),
                                   stream(model.run_seed, "support_centres"), warn=model.warn)
     ids, wn, dn = [], [], []
     for k, node in enumerate(nodes):
         agent = AISupportCentre(model, int(node), int(city.walk_to_drive[node]), int(centres.staff),
                                 float(centres.session_min), tuple(float(h) for h in centres.opening_hours),
                                 float(centres.literacy_gain), name=f"AI support centre {k + 1}",
-                                scale=model.population.scale)
+                                scale=model.population.scale,
+                                assisted_gain=float(centres.assisted_literacy_gain))
         model.places.append(agent)
         model.support_centres.append(agent)
         if agent.is_open_for_service:
@@ -134,19 +136,17 @@ def pool_note(model: KaiCityModel, servers: int, service_min: float) -> dict:
 
 
 def build_training(model: KaiCityModel) -> None:
-    """Voluntary training visits to support centres (drawn from their own random stream)."""
+    """Voluntary training courses at support centres (drawn from their own random stream)."""
     rates = np.array([float(by_key(model.scenario.support_centres.training_rate_per_day, g)) for g in GROUPS])
     pop = model.population
     if not model.has_support_centres or rates.sum() == 0:
         model.training_time = np.zeros(0)
         model.training_resident = np.zeros(0, dtype=np.int32)
         return
-    rng = stream(model.run_seed, "training")
-    counts = rng.poisson(rates[pop.group] * model.days)
-    resident = np.repeat(np.arange(pop.n, dtype=np.int32), counts)
-    hours = model.scenario.support_centres.opening_hours
-    day = rng.integers(0, model.days, size=len(resident))
-    clock = day * DAY_S + rng.uniform(float(hours[0]), float(hours[1]) - 1.0, size=len(resident)) * 3600.0
+    centres = model.scenario.support_centres
+    clock, resident = training_schedule(rates[pop.group], model.days, tuple(centres.opening_hours),
+                                        int(centres.course_sessions), int(centres.course_interval_days),
+                                        stream(model.run_seed, "training"))
     t = clock - model.start_hour * 3600.0
     t = np.where(t < 0, t + model.horizon_s, t)
     order = np.argsort(t, kind="stable")

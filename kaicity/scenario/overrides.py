@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from kaicity.errors import ScenarioError
 from kaicity.scenario.lines import deep_merge, load_yaml_text, to_plain
 from kaicity.scenario.loading import plain_value, resolve_city_source, with_provenance
-from kaicity.scenario.messages import list_item_annotation, model_class, translate, unknown_key_message
+from kaicity.scenario.messages import field_at, list_item_annotation, model_class, translate, unknown_key_message
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -94,9 +94,12 @@ def apply_overrides(scenario: M, overrides: Mapping[str, Any] | Iterable[str] | 
         overrides = parse_overrides(overrides)
     root = type(scenario)
     data = scenario.model_dump(mode="python")
+    paths = []
     for dotted, value in overrides.items():
         parts = check_override_path(root, str(dotted), data)
         _assign(data, parts, to_plain(plain_value(value)))
+        paths.append(parts)
+    _clear_alternatives(root, paths, data)
     resolve_city_source(data, {})  # a relative network path in an override: relative to the cwd
     try:
         new = root.model_validate(data)
@@ -138,6 +141,21 @@ def check_override_path(root: type[BaseModel], dotted: str, data: dict) -> list[
     if not parts:
         raise ScenarioError("empty override key")
     return parts
+
+
+def _clear_alternatives(root: type[BaseModel], paths: list[list[str | int]], data: dict) -> None:
+    """An override of one of a section's alternative keys (its ``ALTERNATIVES``, e.g. a number of
+    centres given absolutely or per population) sets the others of its group to null, unless they are
+    overridden too: ``--set support_centres.count=6`` works whichever way the file sized them."""
+    given = {tuple(p) for p in paths}
+    for parts in paths:
+        prefix, last = tuple(parts[:-1]), parts[-1]
+        section = model_class(field_at(root, prefix)[1]) if prefix else root
+        for group in getattr(section, "ALTERNATIVES", ()):
+            if last in group:
+                for other in group:
+                    if other != last and (*prefix, other) not in given:
+                        _assign(data, [*prefix, other], None)
 
 
 def _assign(data: dict, parts: list[str | int], value: Any) -> None:

@@ -170,7 +170,8 @@ class Scenario(Section):
     @property
     def ai_features(self) -> dict[str, bool]:
         """Which AI-city features are on: ``ai_services``, ``support_centres``, ``drt``."""
-        return {"ai_services": self.ai_services.enabled, "support_centres": self.support_centres.count > 0,
+        return {"ai_services": self.ai_services.enabled, "support_centres":
+                self.support_centres.centres_for(self.population.people) > 0,
                 "drt": self.transit.drt.enabled}
 
     def __eq__(self, other: object) -> bool:

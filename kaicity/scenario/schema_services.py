@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, Section, keyed_map
+from pydantic import model_validator
+
+from kaicity.scenario.fields import HOURS_ALLOWED, HourPair, KeyProblem, Section, keyed_map, num_text
 from kaicity.scenario.fields import doc_field as _f
 
 CapacityPerHour = keyed_map("CapacityPerHour", "category",
@@ -162,37 +164,101 @@ class AiServicesSection(RemoteChannelSection):
                                   source="0.3-3 Wh per GPT-4-class query (published estimates)")
 
 
-TrainingRate = keyed_map("TrainingRate", "group", {"child": 0.0, "adult": 0.00002, "elderly": 0.0001}, float,
-                         "Voluntary training visits per person per day.", ge=0, le=1)
+TrainingRate = keyed_map("TrainingRate", "group", {"child": 0.0, "adult": 0.000026, "elderly": 0.00012}, float,
+                         "Training courses started per person per day.", ge=0, le=1)
+
+#: Support centres per 100,000 people: MSIT 디지털배움터, ~1,000 sites for ~51.7 M people (2020-2023).
+CENTRES_PER_100K = 1000 / 51.7e6 * 1e5
 
 
 class SupportCentresSection(Section):
-    """AI support centres (디지털배움터-like): assisted AI service and digital training."""
+    """AI support centres (디지털배움터-like): assisted AI service and digital training.
 
-    count: int = _f(0, setting=True, ge=0, le=10_000, unit="centres",
-                    description="Number of support centres (0 = none)")
+    Their number is given absolutely (``count``) or per population (``per_100k_residents``,
+    of real people: ``population.residents * population.scale``), never both; see
+    :meth:`centres_for`.  An override of either sets the other to null (``ALTERNATIVES``).
+    """
+
+    ALTERNATIVES: ClassVar[tuple[tuple[str, ...], ...]] = (("count", "per_100k_residents"),)
+
+    count: int | None = _f(None, setting=True, ge=0, le=10_000, unit="centres",
+                           description="Number of support centres, absolute (null with per_100k_residents "
+                                       "null = none); give count or per_100k_residents, not both")
+    per_100k_residents: float | None = _f(
+        None, setting=True, ge=0, le=1000, unit="centres per 100,000 people",
+        description="Centres per 100,000 real people (residents x scale), rounded to the nearest whole centre, "
+                    "at least one when > 0; null = use count")
     placement: Literal["central", "uniform", "by_elderly"] = _f(
         "by_elderly", setting=True, description="Where centres are placed")
-    staff: int = _f(2, ge=1, le=1000, unit="sessions", description="Concurrent assisted sessions per centre")
-    session_min: float = _f(30.0, gt=0, le=1440, unit="min", description="Length of an assisted session")
+    staff: int = _f(4, ge=1, le=1000, unit="sessions",
+                    description="Concurrent sessions (assisted or training) per centre",
+                    source="디지털배움터: 2 instructors + 2 supporters per site (MSIT; asiatoday 2023-04-18)",
+                    range=(2, 4))
+    session_min: float = _f(30.0, gt=0, le=1440, unit="min",
+                            description="Length of a session (assisted service or one training lesson)",
+                            source="assumption (one-to-one help with a task or a lesson)", range=(15, 60))
     opening_hours: HourPair = _f(factory=lambda: [9, 18], unit="h",
                                  description="[open, close) hours of the centres",
+                                 source="assumption (hours of the 행정복지센터 and libraries that host them)",
                                  allowed=HOURS_ALLOWED)
-    literacy_gain: float = _f(0.08, ge=0, le=1, unit="fraction of the gap",
-                              description="Literacy gain per visit, diminishing: L += gain * (1 - L)",
-                              source="assumption to calibrate")
+    literacy_gain: float = _f(0.31, ge=0, le=1, unit="fraction of the gap",
+                              description="Literacy gain per training session, diminishing: "
+                                          "L += gain * (1 - L)",
+                              source="calibrated (benchmarks/calibrate_learning.py) to the NIA elderly "
+                                     "index's pace, +1.4 points a year 2019-2024; see docs/validation.md",
+                              range=(0.1, 0.45))
+    assisted_literacy_gain: float = _f(
+        0.0, ge=0, le=1, unit="fraction of the gap",
+        description="Literacy gain of an assisted service session (staff help with one task): "
+                    "L += gain * (1 - L)",
+        source="assumption (help with a task teaches little; 0 keeps the NIA calibration on training "
+               "alone, whatever the AI channel's shares)", range=(0.0, 0.08))
     training_rate_per_day: TrainingRate = _f(  # type: ignore[valid-type]
-        factory=TrainingRate, unit="visits/person/day",
-        description="Voluntary training visits per person per day, by group",
-        source="MSIT 디지털배움터: 1.1-1.9% of residents trained a year, 58-66% aged 60+ "
-               "(adult 2e-5 + elderly 1e-4 at 20% elderly -> 1.2%/year, 60% elderly)")
+        factory=TrainingRate, unit="courses/person/day",
+        description="Training courses started per person per day, by group (Poisson)",
+        source="closed form from MSIT 디지털배움터: 1.1-1.9% of residents trained a year (mid 1.49%), "
+               "58-66% aged 60+ (mid 62%) -> adult 2.6e-5, elderly 1.2e-4 at 68% adults, 20% elderly "
+               "(benchmarks/calibrate_learning.py)")
+    course_sessions: int = _f(4, ge=1, le=100, unit="sessions",
+                              description="Sessions of one training course (one visit each)",
+                              source="assumption (short courses with monthly intakes, e.g. Daegu 2022)",
+                              range=(1, 8))
+    course_interval_days: int = _f(7, ge=1, le=365, unit="days",
+                                   description="Days between the sessions of a course",
+                                   source="assumption (weekly lessons)", range=(1, 14))
+
+    @model_validator(mode="after")
+    def _check_sizing(self) -> SupportCentresSection:
+        if self.count is not None and self.per_100k_residents is not None:
+            raise KeyProblem("per_100k_residents",
+                             f"both count ({self.count}) and per_100k_residents "
+                             f"({num_text(self.per_100k_residents)}) are given; set one of them to null")
+        return self
+
+    def centres_for(self, people: float) -> int:
+        """Number of centres for ``people`` real residents (``residents * scale``).
+
+        ``count`` when given; else ``round(per_100k_residents * people / 100,000)``, at least 1
+        when ``per_100k_residents > 0``; else 0.  The number depends on real people only, so
+        the same town simulated at another agent scale gets the same centres.
+        """
+        if self.count is not None:
+            return int(self.count)
+        rate = float(self.per_100k_residents or 0.0)
+        if rate <= 0.0:
+            return 0
+        return max(1, round(rate * float(people) / 1e5))
 
 
 class LearningSection(Section):
     """How digital literacy changes over time."""
 
     decay_per_day: float = _f(0.002, ge=0, le=1, unit="1/day",
-                              description="Unused literacy decays toward its initial value by this "
-                                          "fraction per day")
+                              description="Literacy gained above the initial value decays toward it by this "
+                                          "fraction per day in which the resident uses no remote service "
+                                          "(0.002: half of an unused gain is lost in about a year)",
+                              source="assumption (no Korean measure of skill loss after training; the "
+                                     "training gain is calibrated with it, see docs/validation.md)",
+                              range=(0.0, 0.003))
 
 

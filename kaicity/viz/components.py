@@ -80,7 +80,7 @@ def settings_text(label: str, scenario) -> str:
     drt = scenario.transit.drt
     return (f"{label}: {int(scenario.population.residents):,} residents, "
             f"DRT {drt_fleet_text(drt) if drt.enabled else 'off'}, "
-            f"{int(scenario.support_centres.count)} AI support centres, "
+            f"{scenario.support_centres.centres_for(scenario.population.people)} AI support centres, "
             f"AI services {'on' if scenario.ai_services.enabled else 'off'} "
             f"(literacy threshold {float(scenario.ai_services.literacy_required):.2f})")
 

@@ -56,7 +56,7 @@ FALLBACK_CONTROLS: dict[str, Any] = {"residents": 8000, "drt_vehicles": 12, "sup
 def _features(scenario) -> dict[str, bool]:
     """Which AI-city services a scenario has: ``ai_services``, ``support_centres``, ``drt``."""
     return {"ai_services": bool(scenario.ai_services.enabled),
-            "support_centres": int(scenario.support_centres.count) > 0,
+            "support_centres": scenario.support_centres.centres_for(scenario.population.people) > 0,
             "drt": bool(scenario.transit.drt.enabled)}
 
 
@@ -80,7 +80,7 @@ def control_values(scenario) -> dict[str, Any]:
     return {
         "residents": int(scenario.population.residents),
         "drt_vehicles": _drt_vans(scenario.transit.drt, scenario.population.people),
-        "support_centres": int(scenario.support_centres.count),
+        "support_centres": scenario.support_centres.centres_for(scenario.population.people),
         "ai_services": bool(scenario.ai_services.enabled),
         "literacy_threshold": float(scenario.ai_services.literacy_required),
         "seed": int(scenario.seed),

@@ -30,6 +30,7 @@ SMALL = {
     "transit.drt.vehicles": 3,
     "transit.drt.uptake": 1.0,  # many requests on few vans: rejections for drt_rejected to count
     "learning.decay_per_day": 0.2,  # a decay that moves literacy every night
+    "support_centres.assisted_literacy_gain": 0.08,  # assisted sessions teach too: literacy moves by day
 }
 
 
