@@ -281,7 +281,7 @@ def _run_links(names: list[str], folders: list[str], seeds: list[int], limit: in
 
 
 def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
-                     folders: list[str] | None = None) -> pd.DataFrame:
+                     folders: list[str] | None = None, sections: list[str] | None = None) -> pd.DataFrame:
     """Write ``comparison.md``, ``comparison.csv`` and plots for runs of several scenarios.
 
     Parameters
@@ -298,6 +298,8 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
     folders
         Each scenario's sub-folder (default: the safe form of its name), for links; with several
         seeds under ``seed-<s>/``.
+    sections
+        Markdown lines of further sections (the decomposition, equal budgets), put before the plots.
 
     Returns
     -------
@@ -349,6 +351,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         return "" if pd.isna(flag) or bool(flag) else " (within seed noise)"
 
     lines += _explain(summaries, noise)
+    lines += sections or []
     plots = plot_comparison(summaries, out)
     plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
     lines += [f"![{p}]({p})" for p in plots]
