@@ -176,8 +176,8 @@ def factorial_variants(smart, ai) -> list[Variant]:
 
     factors = design_factors(smart, ai)
     smart_data, ai_data = smart.to_dict(), ai.to_dict()
-    other = [k for k in differing_keys(_variant_data(smart_data, ai_data, factors, (False,) * len(factors)),
-                                       smart_data)]
+    # a component off in both scenarios may keep a different (unused) section: only its switch matters
+    other = differing_keys(_variant_data(smart_data, ai_data, FACTORS, (False,) * len(FACTORS)), smart_data)
     if other:
         more = f" (+{len(other) - _MAX_KEYS} more)" if len(other) > _MAX_KEYS else ""
         raise ScenarioError(f"--decompose: {smart.name} and {ai.name} differ in more than "
