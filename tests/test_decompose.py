@@ -89,6 +89,24 @@ def test_decomposition_table_parts_sum_to_total_for_every_kpi_and_method():
         assert (by["n_seeds"] == 4).all() and (by["lo"] <= by["mean"]).all() and (by["mean"] <= by["hi"]).all()
 
 
+def test_words_credit_only_parts_whose_interval_excludes_zero(tmp_path):
+    from kaicity.report.decomposition import DECOMPOSITION_CSV, decomposition_section
+
+    base = np.array([0.80, 0.82, 0.79, 0.81])
+    drt = np.array([0.05, 0.06, 0.05, 0.055])  # a clear effect
+    ai = np.array([0.01, -0.012, 0.008, -0.006])  # noise around 0
+    runs = {on: [_summary(b + (d if on[0] else 0) + (a if on[1] else 0), 1e6) for b, d, a in zip(base, drt, ai,
+                                                                                                strict=True)]
+            for on in CELLS}
+    table = decomposition_table(runs, FACTORS)
+    lines = decomposition_section(table, tmp_path, smart="smart", ai="ai", labels={f.key: f.label for f in FACTORS})
+    words = next(line for line in lines if line.startswith("- **needs met**"))
+    assert "DRT +5.4 pp" in words and "AI remote services" in words.split(";")[-1]
+    assert "AI remote services +" not in words and "AI remote services -" not in words
+    assert "within seed noise" in words
+    assert (tmp_path / DECOMPOSITION_CSV).is_file() and (tmp_path / "decomposition.png").stat().st_size > 0
+
+
 # ------------------------------------------------------------------ the design on the shipped scenarios
 @pytest.fixture(scope="module")
 def pair():

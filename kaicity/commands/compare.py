@@ -163,12 +163,13 @@ def _equal_budget(args: argparse.Namespace, smart, runs: list[list[dict]], seeds
     plan = plan_equal_budget(smart, smart_runs, ai_runs)
     tries, ok = 0, True
     if plan.factor > 1.0:
-        for tries in (1, 2):  # noqa: B007 - the count is reported
+        while True:
+            tries += 1
             scenario = equal_budget_scenario(smart, plan)
             shutil.rmtree(tmp / "equal_budget", ignore_errors=True)
             eq_runs = [r[0] for r in _run(args, [scenario], seeds, tmp / "equal_budget", [scenario.name])]
             ok, shrink = budget_check(plan, eq_runs)
-            if ok or tries == 2:
+            if ok or tries == 2:  # shrink and run once more at most
                 break
             plan = plan_equal_budget(smart, smart_runs, ai_runs, shrink=shrink)
     else:  # nothing to spend: the equal-budget smart city is the smart city
