@@ -34,7 +34,7 @@ $(CORE_STAMP): $(STAMP) $(CORE_SRC) setup.py
 build: $(STAMP) $(CORE_STAMP)
 
 demo: build
-	$(BIN)/kaicity compare scenarios/smart_city.yaml scenarios/ai_city.yaml --seeds 3 --workers 2 --out $(OUT) --overwrite
+	$(BIN)/kaicity compare scenarios/smart_city.yaml scenarios/ai_city.yaml --seeds 3 --decompose --equal-budget --workers 2 --out $(OUT) --overwrite
 
 lint: build
 	$(BIN)/ruff check .

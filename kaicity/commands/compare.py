@@ -41,6 +41,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--days", type=int, default=None, help="override simulation.days")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a key in every scenario")
+    p.add_argument("--decompose", action="store_true",
+                   help="two scenarios, smart city first: also run every combination of the components the "
+                        "AI city adds (DRT, AI remote services, support centres) at the same seeds, under "
+                        "factorial/, and split each headline KPI's difference into each component's main effect "
+                        "(added alone to the smart city) and their interaction, with paired 95%% intervals "
+                        "(decomposition.csv, a section and chart in comparison.md); the scenarios must differ "
+                        "in nothing else")
+    p.add_argument("--equal-budget", action="store_true",
+                   help="two scenarios, smart city first: also run the smart city given the AI city's extra "
+                        "mean cost to spend on its own levers (bus runs; facility servers when facilities carry "
+                        "a cost), split in proportion to their cost and rounded down, at the same seeds, under "
+                        "equal_budget/; if its mean cost exceeds the AI city's by more than 0.5%% the increase "
+                        "is shrunk and run once more.  comparison.md then gives the comparison as designed and "
+                        "at equal cost")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -75,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     folders = scenario_folders(names)
     first = args.seed if args.seed is not None else int(scenarios[0].seed)
     seeds = replicate_seeds(first, args.seeds)
+    variants = _check_extras(args, scenarios)
 
     def report(rep) -> None:
         k = rep.summary["kpis"]["overall"]
@@ -85,8 +100,95 @@ def run(args: argparse.Namespace) -> int:
     with atomic_output(args.out, overwrite=args.overwrite, kind="compare") as tmp:
         runs = run_replicates(scenarios, seeds, tmp, folders, n_workers=args.workers, scheduler=args.scheduler,
                               progress=not args.quiet, report=report)
-        write_comparison(runs, tmp, scenarios=scenarios, folders=folders)
+        sections, line = [], None
+        if variants is not None:
+            sections += _decomposition(args, variants, runs, seeds, tmp)
+        if args.equal_budget:
+            budget = _equal_budget(args, scenarios[0], runs, seeds, tmp)
+            sections += _budget_section(budget, tmp)
+            line = _budget_line(budget)
+        write_comparison(runs, tmp, scenarios=scenarios, folders=folders, sections=sections)
         text = (tmp / "comparison.md").read_text()
     print(text)
+    if line is not None:
+        print(line)
     print(f"report: {args.out / 'comparison.md'}")
     return 0
+
+
+def _check_extras(args: argparse.Namespace, scenarios: list):
+    """Refuse ``--decompose``/``--equal-budget`` without exactly two scenarios; the factorial variants."""
+    from kaicity.errors import ScenarioError
+
+    wanted = [flag for flag, on in (("--decompose", args.decompose), ("--equal-budget", args.equal_budget)) if on]
+    if wanted and len(scenarios) != 2:
+        raise ScenarioError(f"{' and '.join(wanted)} need exactly two scenarios (the smart city, then the AI "
+                            f"city), got {len(scenarios)}")
+    if not args.decompose:
+        return None
+    from kaicity.decompose import factorial_variants
+
+    return factorial_variants(scenarios[0], scenarios[1])
+
+
+def _run(args: argparse.Namespace, scenarios: list, seeds: list[int], out, folders: list[str]) -> list[list[dict]]:
+    from kaicity.replicates import run_replicates
+
+    return run_replicates(scenarios, seeds, out, folders, n_workers=args.workers, scheduler=args.scheduler,
+                          progress=not args.quiet)
+
+
+def _decomposition(args: argparse.Namespace, variants: list, runs: list[list[dict]], seeds: list[int],
+                   tmp) -> list[str]:
+    """Run the factorial variants not yet run (under ``factorial/``); the report section's lines."""
+    from kaicity.decompose.factorial import decomposition_table, design_factors
+    from kaicity.report.decomposition import decomposition_section
+
+    todo = [v for v in variants if v.run]
+    extra = _run(args, [v.scenario for v in todo], seeds, tmp / "factorial", [v.folder for v in todo]) \
+        if todo else [[] for _ in seeds]
+    by_on = {v.on: [r[k] for r in extra] for k, v in enumerate(todo)}
+    by_on[variants[0].on] = [r[0] for r in runs]
+    by_on[variants[-1].on] = [r[1] for r in runs]
+    smart, ai = variants[0].scenario, variants[-1].scenario
+    factors = design_factors(smart, ai)
+    table = decomposition_table(by_on, factors)
+    return decomposition_section(table, tmp, smart=smart.name, ai=ai.name,
+                                 labels={f.key: f.label for f in factors})
+
+
+def _equal_budget(args: argparse.Namespace, smart, runs: list[list[dict]], seeds: list[int], tmp) -> dict:
+    """Plan, run (under ``equal_budget/``) and check the equal-budget smart city; once more if over budget."""
+    import shutil
+
+    from kaicity.decompose import budget_check, equal_budget_scenario, plan_equal_budget
+
+    smart_runs, ai_runs = [r[0] for r in runs], [r[1] for r in runs]
+    plan = plan_equal_budget(smart, smart_runs, ai_runs)
+    tries, ok = 0, True
+    if plan.factor > 1.0:
+        while True:
+            tries += 1
+            scenario = equal_budget_scenario(smart, plan)
+            shutil.rmtree(tmp / "equal_budget", ignore_errors=True)
+            eq_runs = [r[0] for r in _run(args, [scenario], seeds, tmp / "equal_budget", [scenario.name])]
+            ok, shrink = budget_check(plan, eq_runs)
+            if ok or tries == 2:  # shrink and run once more at most
+                break
+            plan = plan_equal_budget(smart, smart_runs, ai_runs, shrink=shrink)
+    else:  # nothing to spend: the equal-budget smart city is the smart city
+        eq_runs = [dict(s, scenario=f"{smart.name}_equal_budget") for s in smart_runs]
+    return {"plan": plan.as_dict(), "runs": [[s, a, e] for s, a, e in zip(smart_runs, ai_runs, eq_runs, strict=True)],
+            "tries": tries, "ok": ok}
+
+
+def _budget_section(budget: dict, tmp) -> list[str]:
+    from kaicity.report.budget import budget_section
+
+    return budget_section(budget, tmp)
+
+
+def _budget_line(budget: dict) -> str:
+    from kaicity.report.budget import budget_line
+
+    return budget_line(budget)

@@ -289,7 +289,7 @@ def _run_links(names: list[str], folders: list[str], seeds: list[int], limit: in
 
 
 def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
-                     folders: list[str] | None = None) -> pd.DataFrame:
+                     folders: list[str] | None = None, sections: list[str] | None = None) -> pd.DataFrame:
     """Write ``comparison.md``, ``comparison.csv`` and plots for runs of several scenarios.
 
     Parameters
@@ -306,6 +306,8 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
     folders
         Each scenario's sub-folder (default: the safe form of its name), for links; with several
         seeds under ``seed-<s>/``.
+    sections
+        Markdown lines of further sections (the decomposition, equal budgets), put before the plots.
 
     Returns
     -------
@@ -363,6 +365,7 @@ def write_comparison(runs: list, out: Path, *, scenarios: list | None = None,
         return None if pd.isna(flag) else bool(flag)
 
     lines += _explain(summaries, noise, exceeds, len(seeds)) + gain_text(per_seed)
+    lines += sections or []
     with korean_text():
         plots = plot_comparison(summaries, out)
         plots.append(plot_paired_differences(table[table["kpi"] != "paired"], out, names[0]))
