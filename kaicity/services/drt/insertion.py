@@ -101,7 +101,7 @@ class Inserter:
         t0 = max(float(req.time), self.schedule.clock)
         if not rules.in_hours(t0):
             return Plan(req, "outside_hours")
-        if not self.area.serves(req.origin):
+        if not (self.area.serves(req.origin) or self.area.serves(req.destination)):  # to or from the area
             return Plan(req, "outside_zone")
         reason, p, d, walk_in, walk_out = self.area.access(req)
         if reason is not None:
