@@ -18,11 +18,18 @@ from kaicity.services.records import MODE_CODE
 SMALL = {"city.n_nodes": 1500, "population.residents": 1500, "simulation.days": 1,
          "simulation.tick_minutes": 5.0}
 EXTRAS_OFF = {"ai_services.enabled": False, "support_centres.count": 0, "transit.drt.enabled": False}
+#: The AI city as shipped before issue 14 (the optimistic ends of the AI channel's ranges, 12 vans for everyone,
+#: uptake 1), so the AI channel, the support centres and DRT are used enough in a small city for these
+#: mechanism tests to see them.
+OPTIMISTIC_AI = {"ai_services.share": {"healthcare": 0.35, "education": 0.5, "welfare": 0.6, "daily": 0.3,
+                                       "culture": 0.1},
+                 "ai_services.literacy_required": 0.45, "transit.drt.zones": ["core", "suburb", "rural"],
+                 "transit.drt.vehicles": 12, "transit.drt.uptake": 1.0}
 
 
 @pytest.fixture(scope="module")
 def ai(root):
-    return load_scenario(root / "scenarios" / "ai_city.yaml").with_overrides(SMALL)
+    return load_scenario(root / "scenarios" / "ai_city.yaml").with_overrides({**SMALL, **OPTIMISTIC_AI})
 
 
 @pytest.fixture(scope="module")

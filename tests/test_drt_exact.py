@@ -131,8 +131,9 @@ def test_rejection_reasons():
 
     zoned = service(line_city(zone=[ZONE_CODE["rural"]] * 5 + [ZONE_CODE["core"]] * 5), depots=[0],
                     zones=["rural"])
-    assert zoned.book(req(1, 7, 2, 0.0)).reason == "outside_zone"
+    assert zoned.book(req(1, 7, 9, 0.0)).reason == "outside_zone"  # neither end in the served zone
     assert zoned.book(req(2, 2, 7, 0.0)).accepted, "trips from the served zone may end anywhere"
+    assert zoned.book(req(3, 8, 3, 0.0)).accepted, "and trips into it (the way home) may start anywhere"
     assert zoned.serves_zone(np.array([0, 1, 2])).tolist() == [False, False, True]
 
     stops = service(city, depots=[0], mode="virtual_stops", virtual_stop_spacing_m=1800.0)

@@ -31,6 +31,8 @@ SMALL = {
     "transit.drt.uptake": 1.0,  # many requests on few vans: rejections for drt_rejected to count
     "learning.decay_per_day": 0.2,  # a decay that moves literacy every night
     "support_centres.assisted_literacy_gain": 0.08,  # assisted sessions teach too: literacy moves by day
+    "ai_services.share": {"healthcare": 0.35, "education": 0.5, "welfare": 0.6, "daily": 0.3},  # the optimistic
+    "ai_services.literacy_required": 0.45,  # ends of their ranges: many assisted sessions, so centres teach
 }
 
 

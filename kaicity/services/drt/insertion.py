@@ -117,7 +117,7 @@ class Inserter:
             return Plan(req, "outside_hours")
         if self.roster is not None:
             self.roster.update(self.schedule, t0)
-        if not self.area.serves(req.origin):
+        if not (self.area.serves(req.origin) or self.area.serves(req.destination)):  # to or from the area
             return Plan(req, "outside_zone")
         reason, p, d, walk_in, walk_out = self.area.access(req)
         if reason is not None:

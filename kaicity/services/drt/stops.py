@@ -127,7 +127,7 @@ class ServiceArea:
         return np.isin(np.asarray(zone_codes), self.zone_codes)
 
     def serves(self, walk_node: int) -> bool:
-        """Whether a trip starting at ``walk_node`` is in the served area."""
+        """Whether ``walk_node`` lies in the served area (a trip is served when it starts or ends there)."""
         return bool(self.served_walk[int(walk_node)])
 
     def served_people(self, people: float | None = None, population_scale: float = 1.0) -> float:
