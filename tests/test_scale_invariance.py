@@ -51,8 +51,9 @@ def test_a_scaled_run_states_its_fleet_and_warns_below_the_pooling_size(root, sm
     assert m.simulated["drt_vehicles"] == 3 < DRT_MIN_SIMULATED_FLEET
     assert m.simulated["bus_seats_per_run"] == pytest.approx(45 / 4)
     staff = m.simulated["support_centre_staff"]
-    assert staff["real"] == 2 and staff["simulated"] == 1
-    assert staff["agent_occupancy_min"] == pytest.approx(30.0 * 4 / 2)
+    real = m.scenario.support_centres.staff  # sessions per centre; 4 staff at scale 4 -> 1 simulated
+    assert staff["real"] == real and staff["simulated"] == max(1, round(real / 4))
+    assert staff["agent_occupancy_min"] == pytest.approx(30.0 * 4 / real * staff["simulated"])
     full = KaiCityModel(root / "scenarios" / "ai_city.yaml", city=small_city,
                         overrides={"population.residents": 500, "transit.drt.vehicles": 12})
     assert full.simulated["drt_vehicles"] == 12

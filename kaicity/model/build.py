@@ -187,8 +187,11 @@ def build_drt(model: KaiCityModel, scale: float) -> None:
 
     The fleet is ``transit.drt.vehicles`` real vans divided by the scale, or ``vehicles_per_1000``
     per 1,000 residents of the service area (the agents whose home DRT serves: scale cancels).
-    Below :data:`DRT_MIN_SIMULATED_FLEET` simulated vans pooling and waits no longer behave
-    like a real fleet's: the run says so in its warnings (report.md and summary.json).
+    When agents are a sample (``population.scale`` > 1) and the simulated fleet is below
+    :data:`DRT_MIN_SIMULATED_FLEET` vans, pooling and waits no longer behave like the real (larger)
+    fleet's: the run says so in its warnings (report.md and summary.json).  At scale 1 the simulated
+    fleet is the real one, however small (a town of 8,000 at Shucle's density has one van), so no
+    warning is given.
     """
     drt_cfg = model.scenario.transit.drt
     transit_poor = None
@@ -199,7 +202,7 @@ def build_drt(model: KaiCityModel, scale: float) -> None:
     model.simulated["drt_area_residents"] = area_agents * scale
     if drt_cfg.vehicles is None:
         vehicles = max(1, round(drt_cfg.per_1000 * area_agents / 1000.0))
-        if vehicles < DRT_MIN_SIMULATED_FLEET:
+        if vehicles < DRT_MIN_SIMULATED_FLEET and scale != 1.0:
             warn_small_fleet(model, "transit.drt.vehicles_per_1000", vehicles, area_agents)
     elif scale != 1.0:  # the fleet shrinks with the sample; report what was simulated
         vehicles = max(1, round(drt_cfg.vehicles / scale))
@@ -208,8 +211,6 @@ def build_drt(model: KaiCityModel, scale: float) -> None:
                     extra=f"; {SMALL_FLEET}" if small else "")
     else:
         vehicles = int(drt_cfg.vehicles)
-        if vehicles < DRT_MIN_SIMULATED_FLEET:
-            warn_small_fleet(model, "transit.drt.vehicles", vehicles, area_agents)
     drt_cfg = drt_cfg.model_copy(update={"vehicles": vehicles, "vehicles_per_1000": None})
     model.population_report["drt_vehicles_simulated"] = vehicles
     model.simulated["drt_vehicles"] = vehicles
