@@ -46,7 +46,8 @@ def test_smart_vs_ai_difference_is_the_same_at_scale_1_and_4(root, small_city):
 def test_a_scaled_run_states_its_fleet_and_warns_below_the_pooling_size(root, small_city):
     with pytest.warns(Warning, match="NOT representative"):
         m = KaiCityModel(root / "scenarios" / "ai_city.yaml", city=small_city,
-                         overrides={"population.residents": 500, "population.scale": 4.0})
+                         overrides={"population.residents": 500, "population.scale": 4.0,
+                                    "support_centres.staff": 2})
     assert m.simulated["drt_vehicles"] == 3 < DRT_MIN_SIMULATED_FLEET
     assert m.simulated["bus_seats_per_run"] == pytest.approx(45 / 4)
     staff = m.simulated["support_centre_staff"]
