@@ -225,7 +225,7 @@ def test_runs_stream_to_parquet_and_a_resumed_exploration_equals_an_uninterrupte
 def test_a_failed_run_is_recorded_while_the_others_go_on_and_resume_reruns_it(tmp_path, monkeypatch):
     import kaicity.explore.runner as runner
 
-    exp = resolve(load_spec(_spec(tmp_path, ONE.replace("n: 5", "n: 3"))))
+    exp = resolve(load_spec(_spec(tmp_path, ONE.replace("n: 4", "n: 3"))))
     design = make_design(exp)
     real = runner._kpis_of
     bad = float(design.values["ai_services.literacy_required"].iloc[1])
