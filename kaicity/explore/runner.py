@@ -169,7 +169,7 @@ def run_exploration(exploration, design: DesignTable, out: Path, *, n_workers: i
     digest = exploration.digest()
     done = store.prepare(digest, {t["key"] for t in todo_all}, resume=resume, overwrite=overwrite)
     todo = [t for t in todo_all if t["key"] not in done]
-    meta = {"spec": exploration.file, "name": exploration.name, "digest": digest, "runs": len(todo_all),
+    meta = {"spec": exploration.file, "name": exploration.name, "digest": digest, "rows": len(todo_all),
             "scenarios": [sc.name for sc in exploration.scenarios], "design": exploration.design.model_dump()}
     t0 = time.perf_counter()
     failures: list[dict] = []
