@@ -60,7 +60,8 @@ def _header(exploration, design: DesignTable, run) -> list[str]:
              f"SPEC `{exploration.file}`; scenarios {', '.join(names)}: {what}, averaged over "
              f"{len(exploration.seeds)} seed(s) ({', '.join(map(str, exploration.seeds))}) per sample.", "",
              f"Design: **{d.method}** ({', '.join(f'{k}={v}' for k, v in d.model_dump().items() if k != 'method')}), "
-             f"{design.n:,} samples x {len(exploration.seeds)} seeds = {run.runs:,} runs; {ok:,} finished ok, "
+             f"{design.n:,} samples x {len(exploration.seeds)} seed(s) = {run.runs:,} "
+             f"{'paired runs (each both scenarios)' if exploration.paired else 'runs'}; {ok:,} finished ok, "
              f"{len(run.failures):,} failed, {run.skipped:,} kept from an earlier run; wall time "
              f"{run.seconds / 60:.1f} min for the runs made now.", "", "## Parameters", "",
              "| parameter | range | kind |", "|---|---|---|"]
