@@ -25,7 +25,7 @@ from kaicity.errors import KaicityError, KaicityWarning
 from kaicity.interrupts import Terminated
 
 #: Sub-command modules under kaicity.commands, in the order ``kaicity --help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "viz")
+COMMAND_MODULES: tuple[str, ...] = ("network", "access", "validate", "run", "compare", "sweep", "explore", "viz")
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

@@ -84,3 +84,7 @@ class ServeError(KaicityError):
 
 class SweepError(KaicityError):
     """A sweep cannot start: bad grid size or workers, an unusable output folder or scheduler."""
+
+
+class ExploreError(KaicityError):
+    """An exploration SPEC (``kaicity explore``) is invalid or asks for more runs than allowed."""
