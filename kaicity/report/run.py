@@ -13,6 +13,7 @@ from kaicity.metrics.drt import drt_legs
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.report.common import GROUP_ROWS, _fmt, _json_default
+from kaicity.report.inputs import inputs_markdown
 from kaicity.report.targets import target_rows, targets_markdown
 
 
@@ -44,7 +45,7 @@ def write_run(model, out: Path) -> dict:
     if model.drt is not None:
         drt_legs(model.drt).to_csv(out / "drt_legs.csv", index=False)
     plots = plot_run(model, trips, ts, out)
-    (out / "report.md").write_text(run_markdown(summary, plots))
+    (out / "report.md").write_text(run_markdown(summary, plots) + "\n".join(inputs_markdown(model)))
     return summary
 
 
