@@ -71,6 +71,13 @@ def warn_population_source(model: KaiCityModel) -> None:
         model.warn(f"population.source: {note['people_left_out']:,.0f} people ({share:.1%}) live in features "
                    f"with no walk node (first: feature {note['first_left_out']}) and are left out; "
                    "clip the layer to the city or load a larger network")
+    if note:
+        kept = note["people"] - note["people_left_out"]
+        people = model.population.n * model.population.scale
+        if abs(people - kept) > 0.2 * kept:
+            model.warn(f"population.source: the layer houses {kept:,.0f} people on the network but "
+                       f"population.residents x scale is {people:,.0f}; set scale to about "
+                       f"{kept / model.population.n:,.3g} so totals are real people")
 
 
 def build_channels(model: KaiCityModel) -> None:
