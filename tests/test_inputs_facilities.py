@@ -106,3 +106,20 @@ def test_opening_hours_forms():
     assert all(math.isnan(v) for v in parse_hours(None, "x"))
     with pytest.raises(InputFileError):
         parse_hours("18-09", "x")
+
+
+def test_the_model_gives_a_file_facility_its_own_hours_and_capacity(fixtures, csv):
+    from kaicity.model import KaiCityModel
+    from kaicity.scenario import Scenario
+    from kaicity.services.queues import servers_for_capacity
+
+    sc = Scenario(name="t").with_overrides({
+        "city.source": str(fixtures / "tiny_town.osm"), "city.facilities_file.path": str(csv),
+        "population.residents": 50, "transit.bus.enabled": False})
+    model = KaiCityModel(sc)
+    place = next(p for p in model.places if p.name == "경로당 west")
+    assert (place.queue.open_hour, place.queue.close_hour) == (9.0, 18.0)
+    assert place.queue.servers == servers_for_capacity(12, float(sc.facilities.service_min["welfare"]))
+    clinic = next(p for p in model.places if p.name == "보건지소")
+    hours = sc.facilities.opening_hours["healthcare"]
+    assert (clinic.queue.open_hour, clinic.queue.close_hour) == (8.5, 17.5) != tuple(float(h) for h in hours)
