@@ -19,6 +19,7 @@ from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
+from kaicity.services.facility_rows import own_capacity_and_hours
 from kaicity.services.needs import DAY_S
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
@@ -142,18 +143,6 @@ def build_places(model: KaiCityModel) -> None:
             dn.append(agent.drive_node)
     model.centre_access = PlaceAccess(city, np.array(wn), np.array(dn), np.array(ids))
     model.has_support_centres = not model.centre_access.empty
-
-
-def own_capacity_and_hours(row, service_min: float, servers: int, hours: tuple[float, float]
-                           ) -> tuple[int, tuple[float, float]]:
-    """A facility's own servers and opening hours when its row (a facilities file) sets them, else its category's."""
-    cap = float(getattr(row, "capacity_per_hour", np.nan))
-    if np.isfinite(cap):
-        servers = servers_for_capacity(cap, service_min)
-    open_h = float(getattr(row, "open_h", np.nan))
-    if np.isfinite(open_h):
-        hours = (open_h, float(row.close_h))
-    return servers, hours
 
 
 def pool_note(model: KaiCityModel, servers: int, service_min: float) -> dict:
