@@ -14,12 +14,14 @@ import numpy as np
 from kaicity.agents import AISupportCentre, DRTVehicle, FixedRouteBus, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import SimulationError
+from kaicity.model.cities import bus_timetable_for
 from kaicity.model.constants import DRT_MIN_SIMULATED_FLEET, MAX_SEED
 from kaicity.services.access import PlaceAccess
 from kaicity.services.bus import BusNetwork
 from kaicity.services.channel import Channel
 from kaicity.services.drt import DRTService
 from kaicity.services.drt.stops import served_walk_mask
+from kaicity.services.facility_rows import own_capacity_and_hours
 from kaicity.services.learning import training_schedule
 from kaicity.services.placement import place_support_centres
 from kaicity.services.population import by_key
@@ -64,6 +66,23 @@ def check_facility_counts(model: KaiCityModel) -> None:
                        f"(one per walk node; the city has {model.city.walk.n_nodes:,})")
 
 
+def warn_population_source(model: KaiCityModel) -> None:
+    """Warn when a population layer's people live in features without a walk node (they are left out)."""
+    note = model.population_report.get("population_source")
+    if note and note.get("people_left_out"):
+        share = note["people_left_out"] / note["people"]
+        model.warn(f"population.source: {note['people_left_out']:,.0f} people ({share:.1%}) live in features "
+                   f"with no walk node (first: feature {note['first_left_out']}) and are left out; "
+                   "clip the layer to the city or load a larger network")
+    if note:
+        kept = note["people"] - note["people_left_out"]
+        people = model.population.n * model.population.scale
+        if abs(people - kept) > 0.2 * kept:
+            model.warn(f"population.source: the layer houses {kept:,.0f} people on the network but "
+                       f"population.residents x scale is {people:,.0f}; set scale to about "
+                       f"{kept / model.population.n:,.3g} so totals are real people")
+
+
 def build_channels(model: KaiCityModel) -> None:
     """The two remote channels (same rules, their own parameters) and the residents' traits."""
     sc = model.scenario
@@ -98,7 +117,8 @@ def build_places(model: KaiCityModel) -> None:
         model.simulated.setdefault("facility_servers", {})[cat] = pool_note(model, servers, service_min)
         ids, wn, dn = [], [], []
         for row in rows.itertuples(index=False):
-            agent = ServiceFacility(model, cat, row.node, row.drive_node, servers, service_min, hours,
+            own_servers, own_hours = own_capacity_and_hours(row, service_min, servers, hours)
+            agent = ServiceFacility(model, cat, row.node, row.drive_node, own_servers, service_min, own_hours,
                                     str(row.name), scale=model.population.scale)
             model.places.append(agent)
             if agent.is_open_for_service:
@@ -166,12 +186,16 @@ def build_transit(model: KaiCityModel) -> None:
     if sc.transit.bus.enabled:
         bus_cfg = sc.transit.bus
         # one agent is `scale` riders: a run holds capacity/scale agents on average (as in MATSim)
+        timetable = bus_timetable_for(sc, model.city)
         model.bus = BusNetwork(model.city, bus_cfg, model.horizon_s, model.start_hour, max_walk_m=max_walk,
-                               scale=scale)
+                               scale=scale, timetable=timetable)
+        if timetable is not None:
+            model.simulated["bus_gtfs"] = dict(timetable.report)
         model.simulated["bus_seats_per_run"] = float(bus_cfg.capacity) / scale
         model.bus.coverage_homes = model.population.home
         if model.bus.lines_built < model.bus.lines_requested:
-            key = "transit.bus.n_lines" if bus_cfg.lines == "auto" else "transit.bus.lines"
+            key = ("transit.bus.gtfs" if timetable is not None else
+                   "transit.bus.n_lines" if bus_cfg.lines == "auto" else "transit.bus.lines")
             model.warn(f"{key}: {model.bus.lines_requested:,} bus lines requested but only "
                        f"{model.bus.lines_built:,} could be built on this street network")
         model.transit_services.append(model.bus)

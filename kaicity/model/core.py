@@ -24,7 +24,7 @@ from kaicity.agents import Resident
 from kaicity.errors import KaicityWarning, SimulationError
 from kaicity.metrics import timeseries_reporters
 from kaicity.model import build, outcomes, visits
-from kaicity.model.cities import city_for
+from kaicity.model.cities import city_for, population_cells_for
 from kaicity.model.constants import ARRIVE, NEED, RETURN, TRAINING
 from kaicity.model.residents import LazyResidents
 from kaicity.network.city import City
@@ -85,7 +85,9 @@ class KaiCityModel(mesa.Model):
         self.simulated: dict = {}
 
         self.population, self.population_report = synthesize_population(
-            self.city.walk.zone, scenario.population, self.run_seed)
+            self.city.walk.zone, scenario.population, self.run_seed,
+            cells=population_cells_for(scenario, self.city))
+        build.warn_population_source(self)
         pop = self.population
         self.needs = generate_needs(pop.group, rate_matrix(scenario.needs.daily_rate),
                                     profile_matrix(scenario.needs.hourly_profile, scenario.needs.category_profile),

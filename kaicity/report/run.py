@@ -16,6 +16,7 @@ from kaicity.plots.fonts import korean_text
 from kaicity.report.common import GROUP_ROWS, _fmt, _json_default
 from kaicity.report.costs import run_cost_lines
 from kaicity.report.gis import reporting_zones, write_gis, zone_kpis, zone_lines
+from kaicity.report.inputs import inputs_markdown
 from kaicity.report.targets import target_rows, targets_markdown
 
 
@@ -52,7 +53,7 @@ def write_run(model, out: Path) -> dict:
     with korean_text():
         plots = plot_run(model, trips, ts, out)
     maps, gis_notes = write_gis(model, trips, out, zones)
-    (out / "report.md").write_text(run_markdown(summary, plots + maps, gis_notes))
+    (out / "report.md").write_text(run_markdown(summary, plots + maps, gis_notes) + "\n".join(inputs_markdown(model)))
     return summary
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from kaicity.errors import ScenarioError
 from kaicity.scenario.fields import looks_like_network_file
+from kaicity.scenario.input_paths import resolve_input_paths
 from kaicity.scenario.lines import LineDict, Origin, deep_merge, load_yaml_file, origins_by_path, to_plain
 from kaicity.scenario.messages import show_value, translate
 
@@ -181,6 +182,7 @@ def _build(model: type[M], tree: Any, *, top_file: str | None, files: list[str])
     origins = origins_by_path(tree, default_file=top_file)
     data = to_plain(tree)
     resolve_city_source(data, origins)
+    resolve_input_paths(data, origins)
     try:
         scenario = model.model_validate(data)
     except ValidationError as exc:

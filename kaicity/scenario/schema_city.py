@@ -16,6 +16,21 @@ FacilityCounts = keyed_map(
     "Number of synthetic facilities per category (null = the builder's default).", ge=0, le=100_000)
 
 
+class FacilitiesFileSection(Section):
+    """A facilities table or layer (see ``kaicity.network.facilities_file``)."""
+
+    path: str = _f(..., setting=True, min_length=1,
+                   description="CSV (category, name, lon, lat) or GeoPackage/GeoParquet/GeoJSON layer of "
+                               "facilities, optional capacity_per_hour and opening_hours `HH-HH` "
+                               "(relative to the YAML that sets it)",
+                   allowed="a .csv, .gpkg, .parquet or .geojson/.json file")
+    mode: Literal["add", "replace"] = _f(
+        "add", setting=True,
+        description="`add`: the file's facilities join the OSM and rule-placed ones; `replace`: for each "
+                    "category in the file, they replace them")
+    layer: str | None = _f(None, setting=True, description="Layer of a multi-layer GeoPackage (null: the first)")
+
+
 class CitySection(Section):
     """Where the street network and the service facilities come from."""
 
@@ -45,6 +60,8 @@ class CitySection(Section):
     reporting_zones_name: str | None = _f(
         None, setting=True, min_length=1,
         description="Column of `reporting_zones` holding the zone names (null = `name`, else `ADM_NM`)")
+    facilities_file: FacilitiesFileSection | None = _f(
+        None, setting=True, description="Facilities from your own table or layer (null: none)")
 
     @field_validator("source")
     @classmethod

@@ -62,6 +62,27 @@ Literacy = keyed_map("Literacy", "group", {
 }, None, "Digital literacy (Beta mean, sd) by group.")
 
 
+class PopulationSourceSection(Section):
+    """A population layer: counts of people by cell or polygon (see ``kaicity.network.population_file``)."""
+
+    path: str = _f(..., setting=True, min_length=1,
+                   description="GeoPackage, GeoParquet, GeoJSON or CSV (lon/lat columns) of cells or polygons "
+                               "with people counts (relative to the YAML that sets it)",
+                   allowed="a .gpkg, .parquet, .geojson/.json or .csv file")
+    layer: str | None = _f(None, setting=True, description="Layer of a multi-layer GeoPackage (null: the first)")
+    total_column: str = _f("total", setting=True, min_length=1,
+                           description="Column of all residents of a cell (e.g. 통계청 격자 `to_in_001`)")
+    elderly_column: str = _f("age65", setting=True, min_length=1,
+                             description="Column of residents aged 65+; a cell's elderly share is its "
+                                         "elderly / total")
+    child_column: str | None = _f(None, setting=True,
+                                  description="Column of residents under 15 (null: population.child_share "
+                                              "everywhere)")
+    cell_m: float = _f(100.0, setting=True, gt=0, le=100_000, unit="m",
+                       description="Side of the square cell centred on each point of a CSV or point layer "
+                                   "(통계청 격자: 100, 250, 500 or 1000 m)")
+
+
 class PopulationSection(Section):
     """Who lives in the city: size, where homes are, age groups, literacy, mobility."""
 
@@ -84,6 +105,12 @@ class PopulationSection(Section):
         factory=ElderlyZoneMultiplier, unit="relative odds",
         description="Relative odds of a resident being elderly by zone; the overall elderly_share is kept",
         source="JKST 2022 (doi:10.7470/jkst.2022.40.3.335): 65+ 28.7% in 군 vs 16.4% in 시")
+    source: PopulationSourceSection | None = _f(
+        None, setting=True,
+        description="A population layer: homes go to walk nodes inside each cell or polygon in proportion "
+                    "to its counts, the elderly share per cell from its 65+ count (zone_shares, "
+                    "elderly_share and elderly_zone_multiplier are then unused); null: synthetic placement "
+                    "by zone_shares")
     car_access: CarAccess = _f(  # type: ignore[valid-type]
         factory=CarAccess, unit="probability", description="Probability a resident has a car available",
         source="assumption", range=(0.6, 1.25), range_kind="multiplier")

@@ -43,6 +43,26 @@ StopSpacing = keyed_map("StopSpacing", "zone", {"core": 500.0, "suburb": 777.0, 
                         "Bus stop spacing by zone.", gt=0, le=100_000)
 
 
+class GtfsSection(Section):
+    """A GTFS feed: bus lines, stops and the departures of one service day."""
+
+    path: str = _f(..., setting=True, min_length=1,
+                   description="GTFS zip file (relative to the YAML that sets it)", allowed="a .zip file")
+    service_date: str | None = _f(None, setting=True, pattern=r"^\d{8}$",
+                                  description="Service day YYYYMMDD whose trips run every simulated day "
+                                              "(null: the feed's busiest day in its first week)",
+                                  allowed="YYYYMMDD or null")
+    max_stop_snap_m: float = _f(150.0, gt=0, le=5000, unit="m",
+                                description="A stop inside the city farther than this from the drive graph is "
+                                            "an error", source="assumption (a kerbside stop is within tens of m)",
+                                range=(50.0, 300.0))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _path_only(cls, value: Any) -> Any:
+        return {"path": value} if isinstance(value, str) else value
+
+
 class BusSection(Section):
     """Fixed-route buses on timetables (both scenarios)."""
 
@@ -51,6 +71,10 @@ class BusSection(Section):
                          description="`auto` (generated lines) or a list of {name, stops: [[lon, lat], ...], "
                                      "headway_min}",
                          allowed="`auto` or a list of lines")
+    gtfs: GtfsSection | None = _f(
+        None, setting=True,
+        description="A GTFS feed (`path.zip` or {path, service_date, max_stop_snap_m}): its routes replace "
+                    "`lines`; per route direction the stops of its longest trip, with the feed's departures")
     n_lines: int = _f(6, setting=True, ge=0, le=1000, unit="lines",
                       description="Number of auto trunk lines from the core centre to suburbs and rural villages")
     design: Literal["demand", "radial"] = _f(
@@ -89,7 +113,7 @@ class BusSection(Section):
 
     @model_validator(mode="after")
     def _check_lines(self) -> BusSection:
-        if self.enabled and self.lines == "auto" and self.n_lines == 0:
+        if self.enabled and self.gtfs is None and self.lines == "auto" and self.n_lines == 0:
             raise KeyProblem("n_lines", "buses are enabled with auto lines but n_lines is 0; "
                                         "set n_lines >= 1 or enabled: false")
         return self

@@ -213,7 +213,7 @@ class BusNetwork(TransitService):
     mode = "bus"
 
     def __init__(self, city: City, cfg, horizon_s: float, start_hour: float, max_walk_m: float = 1500.0,
-                 scale: float = 1.0):
+                 scale: float = 1.0, timetable=None):
         self.city = city
         self.capacity = int(cfg.capacity)
         self.scale = float(scale)
@@ -229,14 +229,16 @@ class BusNetwork(TransitService):
         self._headways = {"urban": float(cfg.urban_headway_min) * 60.0,
                           "rural": float(cfg.rural_headway_min) * 60.0}
         self.patterns: list[Pattern] = []
-        lines = self._lines(cfg, self._headways)
-        #: lines asked for (``n_lines`` or the given list) and lines with at least one direction built
+        lines = self._lines(cfg, self._headways) if timetable is None else []
+        #: lines asked for (``n_lines``, the given list or the GTFS patterns) and lines with a direction built
         self.lines_requested = int(cfg.n_lines) if cfg.lines == "auto" else len(lines)
         self.lines_built = 0
         for name, kind, waypoints, headway_s, given in lines:
             self.lines_built += self._add_line(name, kind, waypoints, None if given else spacing, headway_s)
+        if timetable is not None:
+            self._add_timetable(timetable)
         self.feeders_built = 0
-        if cfg.lines == "auto" and str(by_key(cfg, "design")) == "demand":
+        if timetable is None and cfg.lines == "auto" and str(by_key(cfg, "design")) == "demand":
             self._add_feeders(int(by_key(cfg, "max_feeders")), spacing)
         self._transfers = self._transfer_points()
         self._arrivals: list[tuple[float, int, Arrival]] = []
@@ -263,6 +265,22 @@ class BusNetwork(TransitService):
                 self.patterns.append(pat)
                 built = 1
         return built
+
+    def _add_timetable(self, timetable) -> None:
+        """One pattern per GTFS route direction (:class:`kaicity.network.gtfs.GtfsTimetable`), stopping at its
+        snapped stops and leaving its first stop at the feed's departures, every simulated day."""
+        self.lines_requested = len(timetable.patterns)
+        for gp in timetable.patterns:
+            nodes = np.asarray(gp.nodes, dtype=np.int64)
+            kind = "rural" if (self.city.drive.zone[nodes] == ZONE_CODE["rural"]).any() else "urban"
+            deps = np.asarray(gp.departures_s, dtype=float)
+            headway = float(np.median(np.diff(deps))) if len(deps) > 1 else DAY_S
+            pat = self._make_pattern(gp.name, kind, [int(n) for n in nodes], None, max(headway, 1.0))
+            if pat is None:
+                continue
+            self._schedule(pat, self._hours, departures_s=deps)
+            self.patterns.append(pat)
+            self.lines_built += 1
 
     def stop_walk_m(self) -> np.ndarray:
         """Walking distance (m) from every walk node to the nearest stop of any pattern."""
@@ -369,10 +387,16 @@ class BusNetwork(TransitService):
             stop_pos=np.asarray(positions, dtype=np.int64), cum_m=np.concatenate([[0.0], np.cumsum(lengths)]),
         )
 
-    def _schedule(self, pat: Pattern, hours: tuple[float, float]) -> None:
+    def _schedule(self, pat: Pattern, hours: tuple[float, float], departures_s: np.ndarray | None = None) -> None:
+        """Run departures from the first stop: every headway within ``hours``, or at ``departures_s``
+        (seconds after midnight) on every day."""
         days = int(math.ceil((self.horizon_s + self.start_hour * 3600.0) / DAY_S)) + 1
         starts = []
-        for d in range(days):
+        if departures_s is not None:
+            t = (np.arange(days)[:, None] * DAY_S + np.asarray(departures_s)[None, :]
+                 - self.start_hour * 3600.0).ravel()
+            starts = sorted(float(v) for v in t if 0 <= v < self.horizon_s)
+        for d in range(days if departures_s is None else 0):
             t = d * DAY_S + hours[0] * 3600.0 - self.start_hour * 3600.0
             end = d * DAY_S + hours[1] * 3600.0 - self.start_hour * 3600.0
             while t < end:

@@ -204,37 +204,9 @@ def _beta_params(mean: float, sd: float) -> tuple[float, float]:
     return mean * k, (1 - mean) * k
 
 
-def synthesize_population(node_zone: np.ndarray, cfg, seed: int) -> tuple[Population, dict]:
-    """Draw the agents of a run.
-
-    Parameters
-    ----------
-    node_zone
-        Zone code of every walk-graph node (``city.walk.zone``).
-    cfg
-        The scenario's ``population`` section.
-    seed
-        The run's seed.
-
-    Returns
-    -------
-    population : Population
-    report : dict
-        Notes on adjustments, e.g. zone shares moved because the city has no rural nodes.
-
-    Raises
-    ------
-    SimulationError
-        For an empty population or a city without nodes.
-    """
-    n = int(cfg.residents)
-    if n < 1:
-        raise SimulationError("population.residents must be at least 1 (an empty population has no KPIs)")
-    if len(node_zone) == 0:
-        raise SimulationError("the city has no walkable nodes to place homes on")
-    rng = stream(seed, "population")
-    report: dict = {}
-
+def _homes_by_zone(node_zone: np.ndarray, cfg, n: int, rng, report: dict
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Homes spread over zones by ``zone_shares``; elderly odds by ``elderly_zone_multiplier``."""
     shares = np.array([float(by_key(cfg.zone_shares, z)) for z in ZONES])
     nodes_in_zone = [np.flatnonzero(node_zone == i) for i in range(len(ZONES))]
     empty = [ZONES[i] for i in range(len(ZONES)) if len(nodes_in_zone[i]) == 0 and shares[i] > 0]
@@ -259,10 +231,84 @@ def synthesize_population(node_zone: np.ndarray, cfg, seed: int) -> tuple[Popula
     child_share = float(cfg.child_share)
     norm = float((shares / shares.sum() * mult).sum()) or 1.0
     p_elderly = np.clip(elderly_share * mult / norm, 0.0, 1.0 - child_share)[zone]
+    return home, zone, p_elderly, np.full(n, child_share)
+
+
+def _homes_by_cells(node_zone: np.ndarray, cells, cfg, n: int, rng, report: dict
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Homes spread over a population layer's features by their counts; elderly (and child) odds per feature.
+
+    ``cells`` is a :class:`kaicity.network.population_file.PopulationCells`.
+    """
+    node_cell = np.asarray(cells.node_cell)
+    total = np.asarray(cells.total, dtype=float)
+    order = np.argsort(node_cell, kind="stable")
+    bounds = np.searchsorted(node_cell[order], np.arange(len(total) + 1))
+    has_node = np.diff(bounds) > 0
+    weights = np.where(has_node, total, 0.0)
+    if weights.sum() <= 0:
+        raise SimulationError("population.source: no populated feature of the layer contains a walk node")
+    counts = _split_counts(n, weights)
+    home = np.empty(n, dtype=np.int32)
+    p_elderly = np.empty(n)
+    p_child = np.empty(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        e_share = np.where(total > 0, np.asarray(cells.elderly, dtype=float) / total, 0.0)
+        c_share = (np.where(total > 0, np.asarray(cells.child, dtype=float) / total, 0.0)
+                   if cells.child is not None else np.full(len(total), float(cfg.child_share)))
+    start = 0
+    for i in np.flatnonzero(counts):
+        c = int(counts[i])
+        home[start:start + c] = rng.choice(order[bounds[i]:bounds[i + 1]], size=c)
+        p_elderly[start:start + c] = e_share[i]
+        p_child[start:start + c] = min(c_share[i], 1.0 - e_share[i])
+        start += c
+    report["population_source"] = dict(cells.report)
+    return home, node_zone[home].astype(np.int8), p_elderly, p_child
+
+
+def synthesize_population(node_zone: np.ndarray, cfg, seed: int, cells=None) -> tuple[Population, dict]:
+    """Draw the agents of a run.
+
+    Parameters
+    ----------
+    node_zone
+        Zone code of every walk-graph node (``city.walk.zone``).
+    cfg
+        The scenario's ``population`` section.
+    seed
+        The run's seed.
+    cells
+        A population layer mapped onto the walk nodes
+        (:class:`kaicity.network.population_file.PopulationCells`): homes and elderly odds follow its
+        counts.  None: homes by ``zone_shares`` (the synthetic default).
+
+    Returns
+    -------
+    population : Population
+    report : dict
+        Notes on adjustments, e.g. zone shares moved because the city has no rural nodes.
+
+    Raises
+    ------
+    SimulationError
+        For an empty population or a city without nodes.
+    """
+    n = int(cfg.residents)
+    if n < 1:
+        raise SimulationError("population.residents must be at least 1 (an empty population has no KPIs)")
+    if len(node_zone) == 0:
+        raise SimulationError("the city has no walkable nodes to place homes on")
+    rng = stream(seed, "population")
+    report: dict = {}
+    if cells is None:
+        home, zone, p_elderly, p_child = _homes_by_zone(node_zone, cfg, n, rng, report)
+    else:
+        home, zone, p_elderly, p_child = _homes_by_cells(node_zone, cells, cfg, n, rng, report)
     u = rng.random(n)
     group = np.full(n, GROUP_CODE["adult"], dtype=np.int8)
     group[u < p_elderly] = GROUP_CODE["elderly"]
-    group[(u >= p_elderly) & (u < p_elderly + child_share)] = GROUP_CODE["child"]
+    group[(u >= p_elderly) & (u < p_elderly + p_child)] = GROUP_CODE["child"]
 
     literacy = np.empty(n)
     car = np.empty(n, dtype=bool)
