@@ -181,10 +181,7 @@ class Inserter:
         after = self._after[:na]
         info = self._after_info[:na]
         if to_d is None:   # stop -> drop-off: within the rider's max ride and the next stop's slack
-            # a stop before the drop-off and after the pickup departs no earlier than the pickup, so the leg
-            # to the drop-off is at most the max ride (2 EPS: the kernel's check of the ride, with round-off)
-            limits = np.minimum(np.minimum(plan.latest_pick + stop_s + plan.max_ride - info[:, 2], info[:, 3]),
-                                plan.max_ride + EPS) + EPS
+            limits = np.minimum(plan.latest_pick + stop_s + plan.max_ride - info[:, 2], info[:, 3]) + EPS
             tr.search(d, after, limits, True, tr.to_d)
             to_d = tr.to_d
         if from_d is None:   # drop-off -> next stop: arrive within that stop's slack
