@@ -18,6 +18,7 @@ within 1.3x; one day of 1M residents under 0.2x the plain-Mesa day, peak memory 
 
     python benchmarks/bench_model.py [--quick] [--max-residents 200000] [--with-365]
                                      [--sweeps residents,days,city] [--json PATH]
+                                     [--residents 1000000] [--days 3,30]   # chosen points only
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ def main() -> int:
     ap.add_argument("--with-365", action="store_true", help="add a 365-day run to the days sweep")
     ap.add_argument("--sweeps", default="residents,days,city")
     ap.add_argument("--days-residents", type=int, default=None, help="residents of the days sweep (50k)")
+    ap.add_argument("--residents", default=None, help="comma-separated points of the residents sweep")
+    ap.add_argument("--days", default=None, help="comma-separated points of the days sweep")
     ap.add_argument("--city-nodes", type=int, default=20_000)
     ap.add_argument("--scenario", default="scenarios/ai_city.yaml")
     ap.add_argument("--drt-per-resident", type=float, default=12 / 8000, help="DRT vehicles per resident")
@@ -146,7 +149,11 @@ def main() -> int:
     residents = QUICK["residents"] if args.quick else RESIDENTS
     if args.max_residents:
         residents = tuple(n for n in residents if n <= args.max_residents)
+    if args.residents:
+        residents = tuple(int(v) for v in args.residents.split(","))
     days = (QUICK["days"] if args.quick else DAYS) + ((365,) if args.with_365 else ())
+    if args.days:
+        days = tuple(int(v) for v in args.days.split(","))
     days_res = args.days_residents or (QUICK["days_residents"] if args.quick else 50_000)
     cities = QUICK["city"] if args.quick else CITY_NODES
     print(f"# {machine_info().get('cpu', '')} | kaicity run vs plain Mesa ({args.scenario})")

@@ -209,8 +209,10 @@ def reference_best(svc: DRTService, p: int, d: int, ready: float, T: np.ndarray)
     return best
 
 
-@pytest.mark.parametrize("weight", [0.0, 1.0, 3.0])
-def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
+@pytest.mark.parametrize("weight, ride", [(0.0, {}), (1.0, {}), (3.0, {}),
+                                          # a short max ride: the searches to the drop-off stop at it
+                                          (1.0, {"max_ride_alpha": 1.0, "max_ride_beta_min": 2.0})])
+def test_kernel_matches_brute_force_on_random_busy_schedules(weight, ride):
     n = 6
     ids = np.arange(n * n).reshape(n, n)
     # a grid with one-way rows (alternating) and two-way columns, uneven edge times
@@ -234,7 +236,7 @@ def test_kernel_matches_brute_force_on_random_busy_schedules(weight):
     same = np.arange(n * n, dtype=np.int32)
     city = City("grid", walk, drive, same, same.copy(), pd.DataFrame(columns=list(FACILITY_COLUMNS)))
     T = dijkstra(drive.to_scipy())
-    svc = service(city, depots=[0, 35, 17], capacity=3, max_wait_min=8.0, delay_weight=weight, stop_s=20.0)
+    svc = service(city, depots=[0, 35, 17], capacity=3, max_wait_min=8.0, delay_weight=weight, stop_s=20.0, **ride)
     t = 0.0
     compared = feasible = 0
     for k in range(160):

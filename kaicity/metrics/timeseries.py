@@ -3,7 +3,8 @@
 Each :class:`Reporter` is one column of Mesa's DataCollector, recorded every tick from the
 model's running counters (cumulative counts unless the unit says otherwise).  Each costs O(1)
 per tick while its inputs did not change: the elderly literacy reporters are cached until the
-population's literacy is written, ``drt_rejected`` is a count the DRT log keeps as it writes.  The live view
+population's literacy is written, ``drt_rejected`` is a count the DRT log keeps as it writes,
+``away_from_home`` pops only the return times passed since the last tick (:class:`UntilArray`).  The live view
 and reports look reporters up **by name** in :data:`REPORTERS` (or :func:`reporter`) and read
 their unit from there; nothing guesses from a column name.
 """
@@ -20,6 +21,7 @@ from kaicity.metrics.drt import drt_reporters
 from kaicity.metrics.inclusion import elderly_able_share_now, elderly_literacy_mean_now
 from kaicity.metrics.time import mean_time
 from kaicity.services.records import DELIVERIES
+from kaicity.services.until import UntilArray
 
 ELDERLY = GROUP_CODE["elderly"]
 OTHERS = [i for i in range(len(GROUPS)) if i != ELDERLY]
@@ -66,6 +68,14 @@ def _tts_others(m) -> float:
     return mean_time(m.tts_sum_by_group[OTHERS].sum(), m.met_by_delivery[:, OTHERS].sum())
 
 
+def _away_from_home(m) -> int:
+    """Residents whose ``busy_until`` is after now (counted from the writes since the last tick)."""
+    busy = m.population.busy_until
+    if isinstance(busy, UntilArray):
+        return busy.count_after(m.now)
+    return int((busy > m.now).sum())
+
+
 _BASE: tuple[Reporter, ...] = (
     Reporter("time_h", "Hours since the start", "h", "all", lambda m: m.now / 3600.0),
     Reporter("needs_arisen", "Needs arisen", "needs", "all", lambda m: m.n_arisen),
@@ -79,8 +89,7 @@ _BASE: tuple[Reporter, ...] = (
     Reporter("tts_mean_others_min", "Time to service, others", "min", "others", _tts_others),
     Reporter("literacy_elderly_mean", "Elderly mean literacy", "index", "elderly", elderly_literacy_mean_now),
     Reporter("able_ai_elderly_share", "Elderly able to use AI alone", "share", "elderly", elderly_able_share_now),
-    Reporter("away_from_home", "Residents away from home", "residents", "all",
-             lambda m: int((m.population.busy_until > m.now).sum())),
+    Reporter("away_from_home", "Residents away from home", "residents", "all", _away_from_home),
     Reporter("ai_energy_kwh", "AI energy", "kWh", "all", lambda m: m.ai_energy_wh / 1000.0),
 )
 

@@ -16,6 +16,7 @@ import numpy as np
 from kaicity.categories import GROUP_CODE, GROUPS, ZONES
 from kaicity.errors import SimulationError
 from kaicity.services.random_streams import stream
+from kaicity.services.until import UntilArray
 
 _COUNTERS = itertools.count(1)
 
@@ -121,7 +122,8 @@ class Population:
     speed : float64 walking speed (m/s).
     walk_tolerance_s : float64 longest walk chosen as a mode (s).
     max_trip_s : float64 longest acceptable door-to-door time (s).
-    busy_until : float64 time (s) until which the agent is away from home.
+    busy_until : float64 time (s) until which the agent is away from home; an :class:`UntilArray`,
+        so the residents away at a time are counted from the writes since the last count.
     last_remote_use : float64 time (s) of the last remote-service use (``-inf`` if none).
     u_drt : float64 uniform draw: the agent considers DRT when it is below ``transit.drt.uptake``.
     scale : float people represented by one agent.
@@ -146,6 +148,8 @@ class Population:
     def __setattr__(self, name: str, value) -> None:
         if name in ("literacy", "group") and not isinstance(value, TrackedArray):
             value = TrackedArray(value)
+        elif name == "busy_until" and not (isinstance(value, UntilArray) and value._own):
+            value = UntilArray(value)  # counts residents away in O(changes) (the away_from_home reporter)
         super().__setattr__(name, value)
 
     def __getstate__(self) -> dict:

@@ -21,6 +21,7 @@ from kaicity.model import KaiCityModel
 from kaicity.scenario import load_scenario
 from kaicity.services.drt.log import REASONS, DRTLog, TripOutcomes
 from kaicity.services.population import TrackedArray
+from kaicity.services.until import UntilArray
 
 SMALL = {
     "city.n_nodes": 1500,
@@ -52,8 +53,12 @@ def _old_drt_rejected(m) -> int:
     return sum(1 for s in m.drt.log.trips.values() if s in REASONS)
 
 
+def _old_away_from_home(m) -> int:
+    return int((np.asarray(m.population.busy_until) > m.now).sum())
+
+
 OLD = {"literacy_elderly_mean": _old_literacy_elderly_mean, "able_ai_elderly_share": _old_able_ai_elderly_share,
-       "drt_rejected": _old_drt_rejected}
+       "drt_rejected": _old_drt_rejected, "away_from_home": _old_away_from_home}
 
 
 class _Both:
@@ -102,6 +107,9 @@ def test_timeseries_csv_is_byte_identical_to_the_recounting_reporters(both, tmp_
     assert new["drt_rejected"].iloc[-1] > 0
     assert new["literacy_elderly_mean"].nunique() > 1
     assert new["time_h"].iloc[-1] >= 48
+    assert new["away_from_home"].nunique() > 10
+    # away_from_home was counted from the writes, not recounted: the count was never stale after the build
+    assert isinstance(model.population.busy_until, UntilArray) and not model.population.busy_until._count.stale
 
 
 def test_literacy_is_rewritten_on_few_ticks_only(both) -> None:
@@ -158,3 +166,36 @@ def test_trip_outcomes_count_rejections_through_every_write() -> None:
     assert copy.n_rejected == 1 and dict(copy.trips) == dict(t)
     t.clear()
     assert log.n_rejected == 0
+
+
+def test_until_array_counts_like_a_recount_through_random_writes() -> None:
+    rng = np.random.default_rng(7)
+    n = 300
+    a = UntilArray(np.full(n, -np.inf))
+    now = 0.0
+    for step in range(400):
+        for _ in range(rng.integers(0, 12)):
+            i = int(rng.integers(-n, n))
+            kind = rng.random()
+            # future and past times, inf (travelling), repeats of the same time, NaN
+            a[i] = (np.inf if kind < 0.15 else now + rng.integers(-3, 30) if kind < 0.9
+                    else a[i] if kind < 0.97 else np.nan)
+        now += float(rng.integers(0, 4))
+        assert a.count_after(now) == int((np.asarray(a) > now).sum()), step
+    assert not a._count.stale  # every write above was tracked one by one
+
+
+def test_until_array_recounts_after_untracked_writes_and_a_pickle() -> None:
+    a = UntilArray(np.arange(10.0))
+    assert a.count_after(3.0) == 6
+    writes = [lambda: a.__setitem__(slice(0, 5), 20.0), lambda: a[5:7].__setitem__(0, 50.0),
+              lambda: a.__setitem__(a > 20, np.inf), lambda: np.copyto(a, 4.0), lambda: a.fill(30.0),
+              lambda: np.minimum(a, 3.5, out=a), lambda: a.copy().__setitem__(0, 99.0)]
+    for write in writes:
+        write()
+        assert a._count.stale
+        assert a.count_after(3.0) == int((np.asarray(a) > 3.0).sum())
+    assert a.count_after(1.0) == int((np.asarray(a) > 1.0).sum())  # the clock going back recounts
+    b = pickle.loads(pickle.dumps(a))
+    assert isinstance(b, UntilArray) and np.array_equal(b, a) and b.count_after(1.0) == a.count_after(1.0)
+    assert not isinstance(a > 1, UntilArray) and a[:3].count_after(0.0) == 3  # a view counts by recounting
