@@ -99,7 +99,8 @@ class Scenario(Section):
     learning: LearningSection = _f(factory=LearningSection, description="Literacy dynamics")
     transit: TransitSection = _f(factory=TransitSection, description="Buses and DRT")
     costs: CostsSection = _f(factory=CostsSection, description="Operating costs")
-    targets: Targets = _f(factory=list, description="Observed values reports compare KPIs with: a list of "
+    targets: Targets = _f(factory=list, setting=True,
+                          description="Observed values reports compare KPIs with: a list of "
                           "{kpi, observed, tolerance or tolerance_abs, source, note} (`targets.<i>.*`)")
 
     _file: str | None = PrivateAttr(default=None)

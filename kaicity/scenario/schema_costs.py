@@ -44,14 +44,14 @@ class CostsSection(Section):
                     "busy or not",
         source=f"assumption: daily and culture ~ the 2025 minimum wage {MIN_WAGE:,.0f} KRW/h + ~30% employer "
                "charges; welfare a civil servant, education a teacher, healthcare a clinician",
-        range=(MIN_WAGE, 150_000))
+        range=(0.7, 1.5), range_kind="multiplier")
     facility_staff_per_server: StaffPerServer = _f(  # type: ignore[valid-type]
         factory=StaffPerServer, unit="staff/server",
         description="Staff per server of a facility; a server is one unit of concurrent capacity "
                     "(round(facilities.capacity_per_hour x service_min / 60), as the queues simulate it)",
         source="assumption: a clerk or clinician per server for welfare and healthcare; a teacher per 20 "
                "places, a shop assistant per 5, a park or hall keeper per 50",
-        range=(0.01, 1.0))
+        range=(0.5, 2.0), range_kind="multiplier")
     facility_overhead_share: float = _f(
         0.3, ge=0, le=5, unit="share of staff cost",
         description="Rent, utilities and administration of facilities as a share of their staff cost",
@@ -107,7 +107,7 @@ class CostsSection(Section):
         factory=SignoffMin, unit="min/session",
         description="Clinician minutes to sign off one AI session, by category (healthcare advice needs a "
                     "clinician's review)",
-        source="assumption", range=(0, 10))
+        source="assumption", range=(0.0, 5.0), range_kind="multiplier")
     clinician_per_hour: float = _f(100_000.0, ge=0, unit="KRW/h",
                                    description="Cost of a clinician's hour for AI sign-off",
                                    source="assumption (physician pay with charges)", range=(50_000, 200_000))

@@ -197,7 +197,7 @@ class SupportCentresSection(Section):
     session_min: float = _f(30.0, gt=0, le=1440, unit="min",
                             description="Length of a session (assisted service or one training lesson)",
                             source="assumption (one-to-one help with a task or a lesson)", range=(15, 60))
-    opening_hours: HourPair = _f(factory=lambda: [9, 18], unit="h",
+    opening_hours: HourPair = _f(factory=lambda: [9, 18], unit="h", setting=True,
                                  description="[open, close) hours of the centres",
                                  source="assumption (hours of the 행정복지센터 and libraries that host them)",
                                  allowed=HOURS_ALLOWED)

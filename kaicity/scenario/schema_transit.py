@@ -219,7 +219,7 @@ class DrtSection(Section):
                                           source="assumption (phone booking)", range=(0.0, 0.65))
 
     fleet_by_hour: FleetShares | None = _f(
-        None, unit="share of vehicles",
+        None, setting=True, unit="share of vehicles",
         description="24 shares (0-1) of the fleet on duty in each clock hour (van k is on duty while k < "
                     "round(share x vehicles)); null = every van on duty all the time (requests are still "
                     "limited to service_hours). A van going off duty finishes its riders and takes no "
