@@ -48,7 +48,9 @@ def _scalar(ann: Any) -> tuple[bool, bool]:
 def _extra_range(info) -> tuple[float, float] | None:
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     rng = extra.get("range")
-    return (float(rng[0]), float(rng[1])) if rng else None
+    if not rng or isinstance(rng, dict) or extra.get("range_kind", "absolute") != "absolute":
+        return None  # per-key, multiplier and profile ranges: parameter_ranges() turns them into values
+    return (float(rng[0]), float(rng[1]))
 
 
 def field_range(key: str, root: type[BaseModel] | None = None) -> FieldRange | None:
@@ -67,12 +69,18 @@ def field_range(key: str, root: type[BaseModel] | None = None) -> FieldRange | N
         root = Scenario
     model: type[BaseModel] | None = root
     rng = None
+    if root.__name__ == "Scenario":  # the schema's ranges as values of this key (multipliers resolved)
+        from kaicity.scenario.ranges import parameter_ranges
+
+        known = parameter_ranges().get(key)
+        if known is not None:
+            rng = (float(known.lo), float(known.hi))
     ann: Any = None
     for part in key.split("."):
         if model is None or part not in model.model_fields:
             return None
         info = model.model_fields[part]
-        rng = _extra_range(info) or rng  # a map's range holds for its items
+        rng = rng or _extra_range(info)
         ann = info.annotation
         model = _model_of(ann)
     if model is not None:
