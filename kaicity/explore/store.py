@@ -8,7 +8,6 @@ SPEC's digest (a resume must use the same SPEC) and the status.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from kaicity.errors import ExploreError
+from kaicity.sweep.results import read_json, write_json_atomic
 
 __all__ = ["MANIFEST", "RESULTS_DIR", "ResultStore", "run_key"]
 
@@ -128,14 +128,9 @@ class ResultStore:
     # ------------------------------------------------------------------ manifest
     def read_manifest(self) -> dict:
         """The manifest's content (``{}`` when missing or unreadable)."""
-        try:
-            return json.loads(self.manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return read_json(self.manifest)
 
     def write_manifest(self, meta: dict) -> None:
         """Write the manifest atomically."""
         self.out.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest.with_name(self.manifest.name + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.manifest)
+        write_json_atomic(self.manifest, meta)

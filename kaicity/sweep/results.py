@@ -203,16 +203,26 @@ class ResultsFile:
 
     def read_manifest(self) -> dict:
         """``sweep.json`` as a dict (empty when absent or unreadable)."""
-        try:
-            return json.loads(self.manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return read_json(self.manifest)
 
     def write_manifest(self, meta: dict) -> None:
         """Write ``sweep.json`` atomically."""
-        tmp = self.manifest.with_name(self.manifest.name + ".tmp")
-        tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
-        os.replace(tmp, self.manifest)
+        write_json_atomic(self.manifest, meta)
+
+
+def read_json(path: Path) -> dict:
+    """A JSON manifest as a dict (empty when absent or unreadable)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_json_atomic(path: Path, meta: dict) -> None:
+    """Write a JSON manifest through a temporary file and a rename (never half-written)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def _cell_text(value: Any) -> Any:
