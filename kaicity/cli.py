@@ -111,6 +111,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # an error raised while a signal unwound the command is still the signal
+        cause = interrupted_by(exc)
+        if cause is None:
+            raise
+        print("terminated" if isinstance(cause, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(cause, Terminated) else 130
+
+
+def interrupted_by(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM in ``exc``'s chain of causes and contexts, if any.
+
+    A library's clean-up code can fail while an interrupt unwinds through it (tqdm's write lock,
+    for one, is released in a ``finally`` that fails when the signal arrived before the lock was
+    made); the command was still interrupted, and its exit code says so.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover
