@@ -61,6 +61,7 @@ def requests_for(city, n: int, pattern: str, seed: int) -> list:
 def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
     """Dispatch one day; returns timings and KPIs."""
 
+    from kaicity.metrics.drt import drt_kpis
     from kaicity.scenario import DrtSection
     from kaicity.services.drt import DRTService
 
@@ -83,7 +84,7 @@ def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
             k += 1
         svc.advance(float(tick))
     day_wall, day_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    kp = svc.kpis()
+    kp = drt_kpis(svc)
     n = len(requests)
     return {
         "pattern": pattern, "requests": n, "vehicles": vehicles, "virtual_stops": kp["virtual_stops"],
@@ -141,6 +142,7 @@ def benchmark(args: argparse.Namespace) -> int:
 
 def calibrate(args: argparse.Namespace) -> int:
     """Sejong Shucle scenario with variations: mean wait next to the observed ~15 min."""
+    from kaicity.metrics.drt import drt_kpis
     from kaicity.model import KaiCityModel
     from kaicity.scenario import load_scenario
 
@@ -160,7 +162,7 @@ def calibrate(args: argparse.Namespace) -> int:
         sc = base.with_overrides(ov) if ov else base
         t0 = time.perf_counter()
         m = KaiCityModel(sc, seed=args.seed).run()
-        k = m.drt.kpis()
+        k = drt_kpis(m.drt)
         k["variant"] = name
         k["overrides"] = ov
         k["run_s"] = time.perf_counter() - t0
