@@ -274,3 +274,16 @@ def test_time_budget_on_a_scheduler_divides_by_its_worker_threads_not_workers(tm
     # 12 samples x 60 s / 3 threads = 4 min (by --workers 1 it would say 12 min)
     assert code == 2 and "\n" not in err and "about 4 min on 3 worker thread(s) of tcp://" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("name", ["ai_vs_smart", "sobol_scale"])
+def test_the_shipped_specs_resolve_on_the_current_schema(name):
+    from SALib.sample import sobol
+
+    exp = resolve(load_spec(ROOT / "explorations" / f"{name}.yaml"))
+    for f in exp.factors:  # a null range is the schema's plausible range
+        rng = field_range(f.key).range
+        assert rng is None or rng[0] <= f.lo < f.hi <= rng[1]
+    if name == "sobol_scale":  # issue 15's scale target: 8 parameters at N=64, no second order
+        assert len(exp.factors) == 8 and check_max_runs(exp, 10_000) == 64 * (8 + 2) * 2
+        assert len(sobol.sample(problem(exp), 64, calc_second_order=False)) == n_samples(exp)
