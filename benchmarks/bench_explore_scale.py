@@ -64,9 +64,10 @@ def time_batch(spec_path: Path, workers: int, out: Path) -> dict:
         client = Client(cluster)
         original_close = client.close
 
-        def close():
-            usage.update(client.run(_worker_usage))
-            original_close()
+        def close(*args, **kwargs):
+            if not usage and client.status == "running":  # once: Client.__del__ calls close again
+                usage.update(client.run(_worker_usage))
+            return original_close(*args, **kwargs)
 
         client.close = close
         return client, cluster
