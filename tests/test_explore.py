@@ -254,3 +254,36 @@ def test_cli_refuses_a_bad_spec_in_one_line(tmp_path, capsys):
     assert err.startswith("kaicity explore: error:") and "\n" not in err and "valid domain" in err
     assert not (tmp_path / "o").exists()
     assert main(["explore", str(path), "--workers", "0"]) == 2
+
+
+def test_time_budget_on_a_scheduler_divides_by_its_worker_threads_not_workers(tmp_path, capsys, monkeypatch):
+    from dask.distributed import LocalCluster
+
+    import kaicity.explore as explore
+
+    path = _spec(tmp_path, BASE)  # 12 samples x 1 seed
+    monkeypatch.setattr(explore, "probe", lambda exp: ({"by_group.elderly.met_share"}, 60.0))  # 60 s a sample
+    with LocalCluster(n_workers=1, threads_per_worker=3, processes=False, protocol="tcp://",
+                      dashboard_address=":0") as cluster:
+        from kaicity.explore.runner import scheduler_threads
+
+        assert scheduler_threads(cluster.scheduler_address) == 3
+        code = main(["explore", str(path), "--scheduler", cluster.scheduler_address, "--workers", "1",
+                     "--time-budget", "1", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    # 12 samples x 60 s / 3 threads = 4 min (by --workers 1 it would say 12 min)
+    assert code == 2 and "\n" not in err and "about 4 min on 3 worker thread(s) of tcp://" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("name", ["ai_vs_smart", "sobol_scale"])
+def test_the_shipped_specs_resolve_on_the_current_schema(name):
+    from SALib.sample import sobol
+
+    exp = resolve(load_spec(ROOT / "explorations" / f"{name}.yaml"))
+    for f in exp.factors:  # a null range is the schema's plausible range
+        rng = field_range(f.key).range
+        assert rng is None or rng[0] <= f.lo < f.hi <= rng[1]
+    if name == "sobol_scale":  # issue 15's scale target: 8 parameters at N=64, no second order
+        assert len(exp.factors) == 8 and check_max_runs(exp, 10_000) == 64 * (8 + 2) * 2
+        assert len(sobol.sample(problem(exp), 64, calc_second_order=False)) == n_samples(exp)

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-runs", type=int, default=DEFAULT_MAX_RUNS,
                    help=f"refuse a design of more model runs (default {DEFAULT_MAX_RUNS:,})")
     p.add_argument("--time-budget", type=float, default=None, metavar="MINUTES",
-                   help="refuse a design whose estimated wall time (from a timed nominal run) is longer")
+                   help="refuse a design whose estimated wall time (from a timed nominal run, divided by "
+                        "--workers, or by the worker threads of --scheduler) is longer")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         run_exploration,
         write_report,
     )
+    from kaicity.explore.runner import scheduler_threads
     from kaicity.sweep.cluster import check_scheduler, check_workers
 
     check_workers(args.workers)
@@ -67,13 +69,17 @@ def run(args: argparse.Namespace) -> int:
     exploration = resolve(load_spec(args.spec))
     check_max_runs(exploration, args.max_runs)
     design = make_design(exploration)
+    if args.scheduler is not None:  # runs at once: the scheduler's worker threads, not --workers
+        slots = scheduler_threads(args.scheduler)
+        where = f"{slots} worker thread(s) of {args.scheduler}"
+    else:
+        slots, where = args.workers, f"{args.workers} local worker(s)"
     known, seconds = probe(exploration)
     check_kpis(exploration.kpis, known, exploration.file)
     if args.time_budget is not None:
-        check_time_budget(exploration, seconds, args.workers, args.time_budget)
+        check_time_budget(exploration, seconds, slots, args.time_budget, where)
     out = args.out or Path("out/explore") / exploration.name
-    est = estimate_minutes(exploration, seconds, args.workers)
-    where = args.scheduler or f"{args.workers} local worker(s)"
+    est = estimate_minutes(exploration, seconds, slots)
     print(f"{exploration.name}: {describe_size(exploration)} on {where}; a nominal run took {seconds:.1f} s, "
           f"so about {est:.1f} min", file=sys.stderr)
     try:

@@ -107,11 +107,18 @@ def estimate_minutes(exploration, seconds_per_run: float, workers: int) -> float
     return runs * seconds_per_run / max(workers, 1) / 60.0
 
 
-def check_time_budget(exploration, seconds_per_run: float, workers: int, budget_min: float) -> float:
-    """Refuse a design whose estimated wall time exceeds ``budget_min``; return the estimate (min)."""
+def check_time_budget(exploration, seconds_per_run: float, workers: int, budget_min: float,
+                      where: str | None = None) -> float:
+    """Refuse a design whose estimated wall time exceeds ``budget_min``; return the estimate (min).
+
+    ``workers`` is how many runs go at once: the local worker processes, or the total worker threads
+    of a ``--scheduler`` (:func:`kaicity.explore.runner.scheduler_threads`); ``where`` names them in the
+    message (default ``'N worker(s)'``).
+    """
     est = estimate_minutes(exploration, seconds_per_run, workers)
     if est > budget_min:
+        where = where or f"{workers} worker(s)"
         raise ExploreError(f"{exploration.file}: design: {describe_size(exploration)} take about {est:,.0f} min on "
-                           f"{workers} worker(s) at {seconds_per_run:.1f} s per sample and seed (measured), more than "
+                           f"{where} at {seconds_per_run:.1f} s per sample and seed (measured), more than "
                            f"--time-budget {budget_min:g} min; lower the design's size or add workers")
     return est

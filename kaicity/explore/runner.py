@@ -22,7 +22,8 @@ from kaicity.explore.store import ResultStore, run_key
 from kaicity.sweep.cluster import check_scheduler, check_workers, connect
 from kaicity.sweep.results import one_line
 
-__all__ = ["ExploreInterrupted", "RunResult", "columns", "probe", "run_exploration", "run_sample"]
+__all__ = ["ExploreInterrupted", "RunResult", "columns", "probe", "run_exploration", "run_sample",
+           "scheduler_threads"]
 
 
 class ExploreInterrupted(KeyboardInterrupt):
@@ -103,6 +104,24 @@ def probe(exploration) -> tuple[set[str], float]:
         for sc in exploration.scenarios:
             known |= set(_kpis_of(sc.to_dict(), {}, exploration.seeds[0]))
     return known, time.perf_counter() - t0
+
+
+def scheduler_threads(scheduler: str) -> int:
+    """How many runs an existing Dask scheduler runs at once: the total threads of its workers.
+
+    Each thread of a worker takes one task (one sample at one seed), so this, not ``--workers``, is
+    what divides an exploration's wall time on ``--scheduler``.
+
+    Raises
+    ------
+    SweepError
+        For a malformed address, no scheduler answering, or a scheduler without workers.
+    """
+    client, _ = connect(scheduler, 1)
+    try:
+        return max(1, sum(client.nthreads().values()))
+    finally:
+        client.close()
 
 
 def _row(exploration, task: dict, values: list[list[float]] | None) -> dict:
