@@ -434,6 +434,7 @@ class BusNetwork(TransitService):
         table = self._egress_tables.get(id(req.dest_access))
         if table is None or table.access is not req.dest_access:
             table = self._egress_tables[id(req.dest_access)] = StopEgress(req.dest_access, self._stop_walk_all)
+            table.split(self._stop_ptr)
         return RequestEgress(req.max_walk_m, table, None, self._stop_ptr)
 
     @staticmethod

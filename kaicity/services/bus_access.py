@@ -12,6 +12,7 @@ that is; a request slices it per pattern.
 
 from __future__ import annotations
 
+import bisect
 import sys
 from collections.abc import Sequence
 
@@ -80,6 +81,26 @@ class StopEgress:
         self.walk_m[which < 0] = np.inf
         self.place = np.where(which >= 0, np.asarray(access.place_ids)[np.maximum(which, 0)], -1)
         self.node = np.where(which >= 0, np.asarray(access.walk_nodes)[np.maximum(which, 0)], -1)
+        self._ptr: list[int] = []
+        self._by_walk: list[tuple[list[float], list[int], list[float]]] = []
+
+    def split(self, stop_ptr: list[int]) -> None:
+        """Per pattern: its stops' walks sorted, the stops in that order, and the walks by stop (lists)."""
+        self._ptr = stop_ptr
+        self._by_walk = []
+        for lo, hi in zip(stop_ptr[:-1], stop_ptr[1:], strict=True):
+            seg = self.walk_m[lo:hi]
+            order = np.argsort(seg, kind="stable")
+            self._by_walk.append((seg[order].tolist(), order.tolist(), seg.tolist()))
+
+    def within(self, pattern: int, limit: float) -> tuple[list[int], list[float]] | None:
+        """Stops of ``pattern`` (ascending) whose walk is at most ``limit`` (finite), and those walks."""
+        walks, order, by_stop = self._by_walk[pattern]
+        c = bisect.bisect_right(walks, limit)
+        if c == 0:
+            return None
+        stops = sorted(order[:c])
+        return stops, [by_stop[s] for s in stops]
 
 
 class RequestEgress:
@@ -112,10 +133,7 @@ class RequestEgress:
             return None if hit is None else ([hit[0]], [hit[1]])
         if pattern in self._cache:
             return self._cache[pattern]
-        seg = self.table.walk_m[self.ptr[pattern]:self.ptr[pattern + 1]]
-        idx = np.flatnonzero(seg <= self.limit)
-        out = (idx.tolist(), seg[idx].tolist()) if len(idx) else None
-        self._cache[pattern] = out
+        out = self._cache[pattern] = self.table.within(pattern, self.limit)
         return out
 
     def walk(self, pattern: int, stop: int) -> float:
