@@ -16,6 +16,12 @@ most walk nodes are beyond ``coverage_walk_m`` of any stop, each driven to the n
 existing stop (:func:`feeder_seed`).  Stops are spaced by zone as observed in Korea
 (JKST 2022: 777 m in 시, 1,528 m in 군).
 
+A quote looks only at the patterns with a stop within the rider's walk of the origin and their
+transfer partners (:class:`~kaicity.services.bus_access.StopIndex`, a per-walk-node index built at
+the first quote); egress walks to a category's places are computed once per category for every stop
+(:class:`~kaicity.services.bus_access.StopEgress`; the category's ``PlaceAccess`` tables must not
+change afterwards).  Bookings are those of scanning every pattern (``tests/test_bus_quote_exact.py``).
+
 With ``population.scale`` s a run holds ``capacity / s`` agents on average
 (:func:`seats_per_run`: whole seats per run, exact on average).
 """
@@ -82,8 +88,6 @@ class Pattern:
     cum_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
     run_starts: np.ndarray = field(default_factory=lambda: np.zeros(0))
     loads: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
-    access_m: np.ndarray | None = None
-    access_stop: np.ndarray | None = None
     seats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
 
