@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kaicity.agents import AISupportCentre, DRTVehicle, FixedRouteBus, ServiceFacility
+from kaicity.agents import AISupportCentre, DRTVehicle, ServiceFacility
 from kaicity.categories import CATEGORIES, GROUPS
 from kaicity.errors import SimulationError
+from kaicity.model.buses import LazyBuses
 from kaicity.model.cities import bus_timetable_for
 from kaicity.model.constants import DRT_MIN_SIMULATED_FLEET, MAX_SEED
 from kaicity.services.access import PlaceAccess
@@ -199,8 +200,7 @@ def build_transit(model: KaiCityModel) -> None:
             model.warn(f"{key}: {model.bus.lines_requested:,} bus lines requested but only "
                        f"{model.bus.lines_built:,} could be built on this street network")
         model.transit_services.append(model.bus)
-        model.buses = [FixedRouteBus(model, model.bus, pi, k) for pi, p in enumerate(model.bus.patterns)
-                       for k in range(len(p.run_starts))]
+        model.buses = LazyBuses(model, model.bus)  # one agent per run, made when read
     if sc.transit.drt.enabled:
         build_drt(model, scale)
     model.transit_by_mode = {svc.mode: svc for svc in model.transit_services}

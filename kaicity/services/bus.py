@@ -16,12 +16,19 @@ most walk nodes are beyond ``coverage_walk_m`` of any stop, each driven to the n
 existing stop (:func:`feeder_seed`).  Stops are spaced by zone as observed in Korea
 (JKST 2022: 777 m in 시, 1,528 m in 군).
 
+A quote looks only at the patterns with a stop within the rider's walk of the origin and their
+transfer partners (:class:`~kaicity.services.bus_access.StopIndex`, a per-walk-node index built at
+the first quote); egress walks to a category's places are computed once per category for every stop
+(:class:`~kaicity.services.bus_access.StopEgress`; the category's ``PlaceAccess`` tables must not
+change afterwards).  Bookings are those of scanning every pattern (``tests/test_bus_quote_exact.py``).
+
 With ``population.scale`` s a run holds ``capacity / s`` agents on average
 (:func:`seats_per_run`: whole seats per run, exact on average).
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections import Counter
@@ -33,6 +40,7 @@ from kaicity import routing
 from kaicity.categories import ZONE_CODE, ZONES
 from kaicity.network.city import City
 from kaicity.network.graph import Graph
+from kaicity.services.bus_access import RequestEgress, StopEgress, StopIndex
 from kaicity.services.population import by_key
 from kaicity.services.transit import Arrival, Booking, TransitService, TripRequest, VehicleState
 
@@ -80,8 +88,6 @@ class Pattern:
     cum_m: np.ndarray = field(default_factory=lambda: np.zeros(0))
     run_starts: np.ndarray = field(default_factory=lambda: np.zeros(0))
     loads: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
-    access_m: np.ndarray | None = None
-    access_stop: np.ndarray | None = None
     seats: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
 
@@ -408,103 +414,134 @@ class BusNetwork(TransitService):
         pat.seats = seats_per_run(len(starts), self.capacity, self.scale)
 
     def _ensure_access(self) -> None:
-        """Walking distance from every walk node to the nearest stop of each pattern (lazy)."""
+        """Per-walk-node index of the nearest stop of each pattern within ``max_walk_m`` (lazy), the
+        patterns' stops concatenated, and each pattern's transfer partners (ascending)."""
         if self._access_ready:
             return
-        for pat in self.patterns:
-            dist, which = routing.nearest(self.city.walk, pat.stop_walk, limit=self.max_walk_m)
-            pat.access_m = dist
-            pat.access_stop = which
+        self._index = StopIndex(self.city.walk, [p.stop_walk for p in self.patterns], self.max_walk_m)
+        sizes = [len(p.stops) for p in self.patterns]
+        self._stop_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64).tolist()
+        self._stop_walk_all = (np.concatenate([p.stop_walk for p in self.patterns]) if self.patterns
+                               else np.zeros(0, dtype=np.int32))
+        self._partners: list[list[tuple[int, list[tuple[int, int]]]]] = [[] for _ in self.patterns]
+        for (p, q), points in sorted(self._transfers.items()):
+            self._partners[p].append((q, points))
+        self._offsets = [p.offsets.tolist() for p in self.patterns]
+        self._egress_tables: dict[int, StopEgress] = {}
         self._access_ready = True
 
-    # ---------------------------------------------------------- interface
-    def _egress(self, pat: Pattern, req: TripRequest) -> tuple[np.ndarray, np.ndarray]:
-        """Walk (m) from each stop of ``pat`` to the destination, and the place reached (-1: the
-        request's destination); ``inf`` where beyond the rider's walk."""
-        n = len(pat.stops)
-        if req.dest_access is not None:
-            acc = req.dest_access
-            walk_m = np.asarray(acc.walk_m)[pat.stop_walk].astype(float)
-            which = np.asarray(acc.walk_which)[pat.stop_walk]
-            place = np.where(which >= 0, np.asarray(acc.place_ids)[np.maximum(which, 0)], -1)
-            node = np.where(which >= 0, np.asarray(acc.walk_nodes)[np.maximum(which, 0)], -1)
-            walk_m[(which < 0) | (walk_m > req.max_walk_m)] = np.inf
-            return walk_m, np.column_stack([place, node])
-        walk_m = np.full(n, np.inf)
-        a = int(pat.access_stop[req.destination])
-        if a >= 0 and pat.access_m[req.destination] <= req.max_walk_m:
-            walk_m[a] = pat.access_m[req.destination]
-        return walk_m, np.full((n, 2), -1, dtype=np.int64)
+    def _egress(self, req: TripRequest) -> RequestEgress:
+        """The request's egress walks, computed per pattern on demand."""
+        if req.dest_access is None:
+            near = {p: (s, m) for p, s, m in self._index.at(req.destination, req.max_walk_m)}
+            return RequestEgress(req.max_walk_m, None, near, self._stop_ptr)
+        table = self._egress_tables.get(id(req.dest_access))
+        if table is None or table.access is not req.dest_access:
+            table = self._egress_tables[id(req.dest_access)] = StopEgress(req.dest_access, self._stop_walk_all)
+            table.split(self._stop_ptr)
+        return RequestEgress(req.max_walk_m, table, None, self._stop_ptr)
 
     @staticmethod
-    def _first_run(pat: Pattern, b: int, a: int, ready: float) -> int:
-        """First run leaving stop ``b`` at or after ``ready`` with a free seat on every segment to ``a``
-        (-1 when none)."""
-        deps = pat.run_starts + pat.offsets[b]
-        k = int(np.searchsorted(deps, ready))
-        while k < len(deps) and pat.loads[k, b:a].max() >= pat.seats[k]:
+    def _first_dep(pat: Pattern, b: int, ready: float) -> int:
+        """First run whose departure from stop ``b`` (``run_starts + offsets[b]``) is at or after ``ready``:
+        ``searchsorted(run_starts + offsets[b], ready)`` without forming the sum over every run."""
+        starts, off = pat.run_starts, pat.offsets[b]
+        k, n = int(np.searchsorted(starts, ready - off)), len(starts)
+        while k > 0 and starts[k - 1] + off >= ready:
+            k -= 1
+        while k < n and starts[k] + off < ready:
             k += 1
-        return k if k < len(deps) else -1
+        return k
 
-    def _legs_to(self, pat: Pattern, b: int, ready: float, egress: np.ndarray, speed: float,
+    @staticmethod
+    def _free_run(pat: Pattern, k: int, b: int, a: int) -> int:
+        """First run from ``k`` on with a free seat on every segment from stop ``b`` to ``a`` (-1: none)."""
+        n = len(pat.run_starts)
+        while k < n and pat.loads[k, b:a].max() >= pat.seats[k]:
+            k += 1
+        return k if k < n else -1
+
+    def _legs_to(self, pi: int, b: int, ready: float, stops: list[int], walks: list[float], speed: float,
                  ) -> tuple[float, int, int, float]:
-        """Best ``(door arrival, run, alighting stop, departure)`` on ``pat`` boarding at ``b``."""
+        """Best ``(door arrival, run, alighting stop, departure)`` on pattern ``pi`` boarding at ``b``, alighting at
+        one of ``stops`` (ascending, egress walks ``walks``): the earliest arrival, first stop on ties."""
         best = (math.inf, -1, -1, math.inf)
-        for a in np.flatnonzero(np.isfinite(egress)):
-            if a <= b:
-                continue
-            k = self._first_run(pat, b, int(a), ready)
-            if k < 0:
-                continue
-            dep = pat.run_starts[k] + pat.offsets[b]
-            arrive = dep + pat.offsets[a] - pat.offsets[b] + egress[a] / speed
+        first = bisect.bisect_right(stops, b)
+        if first == len(stops):
+            return best
+        pat = self.patterns[pi]
+        k = self._first_dep(pat, b, ready)
+        n = len(pat.run_starts)
+        if k >= n:
+            return best
+        off = self._offsets[pi]
+        top = stops[-1]
+        cm = None
+        for a, w in zip(stops[first:], walks[first:], strict=True):
+            while True:  # the first run with a seat to ``a``: never earlier than the one to a nearer stop
+                if cm is None:
+                    cm = np.maximum.accumulate(pat.loads[k, b:top]).tolist()
+                    seats = int(pat.seats[k])
+                if cm[a - b - 1] < seats:
+                    break
+                k += 1
+                cm = None
+                if k >= n:
+                    return best
+            dep = float(pat.run_starts[k]) + off[b]
+            arrive = dep + off[a] - off[b] + w / speed
             if arrive < best[0]:
-                best = (arrive, k, int(a), dep)
+                best = (arrive, k, a, dep)
         return best
 
     def _best(self, req: TripRequest) -> tuple[Booking, list[tuple[int, int, int, int]] | None]:
         """Quickest itinerary (direct or with one transfer at a shared stop) and its legs
-        ``[(pattern, run, board stop, alight stop), ...]``."""
+        ``[(pattern, run, board stop, alight stop), ...]``.
+
+        Only patterns with a stop within the rider's walk of the origin are boarded, and only
+        their transfer partners and themselves are alighted from (ties: lower pattern, direct first,
+        then lower transfer partner, as when every pattern is scanned)."""
         self._ensure_access()
         speed = req.walk_speed
-        boards: dict[int, tuple[int, float]] = {}
-        egress: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for pi, pat in enumerate(self.patterns):
-            b = int(pat.access_stop[req.origin])
-            if b >= 0 and pat.access_m[req.origin] <= req.max_walk_m:
-                boards[pi] = (b, float(pat.access_m[req.origin]))
-            e = self._egress(pat, req)
-            if np.isfinite(e[0]).any():
-                egress[pi] = e
+        boards = self._index.at(req.origin, req.max_walk_m)
+        egress = self._egress(req)
         best: tuple | None = None  # (arrive, transfers, legs, wait, ride, walk_m, place, node)
-        for pi, (b, walk_in) in boards.items():
+        for pi, b, walk_in in boards:
             pat = self.patterns[pi]
+            off = self._offsets[pi]
             at_stop = req.time + walk_in / speed
-            if pi in egress:
-                arrive, k, a, dep = self._legs_to(pat, b, at_stop, egress[pi][0], speed)
+            e = egress.of(pi)
+            if e is not None:
+                arrive, k, a, dep = self._legs_to(pi, b, at_stop, e[0], e[1], speed)
                 if k >= 0 and (best is None or (arrive, 0) < best[:2]):
-                    best = (arrive, 0, [(pi, k, b, a)], dep - at_stop, pat.offsets[a] - pat.offsets[b],
-                            walk_in + egress[pi][0][a], *egress[pi][1][a])
-            for qi in egress:
-                for i, j in self._transfers.get((pi, qi), ()):
+                    best = (arrive, 0, [(pi, k, b, a)], dep - at_stop, off[a] - off[b],
+                            walk_in + egress.walk(pi, a), *egress.place(pi, a))
+            k0 = -2
+            for qi, points in self._partners[pi]:
+                eq = egress.of(qi)
+                if eq is None:
+                    continue
+                for i, j in points:
                     if i <= b:
                         continue
-                    k1 = self._first_run(pat, b, i, at_stop)
+                    if k0 == -2:
+                        k0 = self._first_dep(pat, b, at_stop)
+                    k1 = self._free_run(pat, k0, b, i)
                     if k1 < 0:
                         continue
                     dep1 = pat.run_starts[k1] + pat.offsets[b]
                     ride1 = pat.offsets[i] - pat.offsets[b]
                     q = self.patterns[qi]
                     ready = dep1 + ride1 + self.transfer_s
-                    arrive, k2, a2, dep2 = self._legs_to(q, j, ready, egress[qi][0], speed)
+                    arrive, k2, a2, dep2 = self._legs_to(qi, j, float(ready), eq[0], eq[1], speed)
                     if k2 < 0 or (best is not None and (arrive, 1) >= best[:2]):
                         continue
                     ride2 = q.offsets[a2] - q.offsets[j]
                     wait = (dep1 - at_stop) + (dep2 - dep1 - ride1)
                     best = (arrive, 1, [(pi, k1, b, i), (qi, k2, j, a2)], wait, ride1 + ride2,
-                            walk_in + egress[qi][0][a2], *egress[qi][1][a2])
+                            walk_in + egress.walk(qi, a2), *egress.place(qi, a2))
         if best is None:
-            reason = "no_run_in_service" if boards and egress else "no_stop_within_walk"
+            reason = "no_run_in_service" if boards and egress.any() else "no_stop_within_walk"
             return Booking(False, "bus", reason=reason), None
         arrive, transfers, legs, wait, ride, walk_m, place, node = best
         pi, k = legs[0][0], legs[0][1]
