@@ -95,6 +95,12 @@ class DispatchSearcher:
         indptr, indices, weights = self._rev if reverse else self._fwd
         self._searcher.targeted(indptr, indices, weights, int(source), targets, limits, out)
 
+    def targeted_into(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
+                      out: np.ndarray, row: np.ndarray) -> None:
+        """:meth:`targeted`, then also ``row[targets] = out`` (``row`` has one entry per node)."""
+        indptr, indices, weights = self._rev if reverse else self._fwd
+        self._searcher.targeted_into(indptr, indices, weights, int(source), targets, limits, out, row)
+
 
 def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_pick: float, stop_s: float,
                       eps: float, succ: np.ndarray, succ_limit: np.ndarray, after: np.ndarray,
@@ -110,6 +116,18 @@ def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_
         s.stop_arr, s.stop_dep, s.stop_slack, s.stop_load, to_p, ready, latest_pick, stop_s, eps,
         min(float(low_factor), 1.0), succ, succ_limit, after, after_info)
     return int(ns), int(na), int(flags)
+
+
+def drop_limits(after_info: np.ndarray, n: int, to_cap: float, from_floor: float, stop_s: float,
+                low_factor: float, eps: float, to_limit: np.ndarray, from_limit: np.ndarray) -> None:
+    """Search bounds to (``to_limit``) and from (``from_limit``) a drop-off for the stops of :func:`insertion_targets`.
+
+    For the first ``n`` rows of ``after_info``: ``to_limit = min(to_cap - departure, cap) /
+    low_factor + eps`` and ``from_limit = (arrival + slack - max(from_floor, departure before
+    + stop_s)) / low_factor + eps`` (see :func:`kaicity._core._dispatch.drop_limits`).
+    """
+    _dispatch.drop_limits(after_info, int(n), float(to_cap), float(from_floor), float(stop_s), float(low_factor),
+                          float(eps), to_limit, from_limit)
 
 
 def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], p: int,
