@@ -130,6 +130,12 @@ def drop_limits(after_info: np.ndarray, n: int, to_cap: float, from_floor: float
                           float(eps), to_limit, from_limit)
 
 
+def fill_at(row: np.ndarray, nodes: np.ndarray, value: float) -> None:
+    """``row[nodes] = value`` for a float64 row and int32 nodes (a loop in C; numpy's fancy
+    assignment converts the indices first and was ~4x slower on reached sets of thousands)."""
+    _dispatch.fill_at(row, np.ascontiguousarray(nodes, dtype=np.int32), float(value))
+
+
 def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], p: int,
                    d: int, ready: float, latest_pick: float, latest_drop: float, max_ride: float, stop_s: float,
                    delay_weight: float, eps: float, out_f: np.ndarray, out_i: np.ndarray,

@@ -381,6 +381,14 @@ def drop_limits(const weight_t[:, ::1] after_info, Py_ssize_t n, weight_t to_cap
         from_limit[k] = (after_info[k, 0] - b) / low_factor + eps
 
 
+def fill_at(weight_t[::1] row, const index_t[::1] nodes, weight_t value):
+    """``row[nodes] = value`` (scratch rows put back to INF after a search)."""
+    cdef Py_ssize_t k
+    with nogil:
+        for k in range(nodes.shape[0]):
+            row[nodes[k]] = value
+
+
 cdef class Searcher:
     """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches.
 

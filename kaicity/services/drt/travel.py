@@ -108,7 +108,7 @@ class TravelTimes:
     def clean(self) -> None:
         """Put ``inf`` back into the scratch rows written since the last call."""
         for row, nodes in self._dirty:
-            row[nodes] = np.inf
+            dispatch_kernel.fill_at(row, nodes, np.inf)
         self._dirty.clear()
 
     def route(self, source: int, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
