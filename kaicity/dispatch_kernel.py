@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from kaicity._core import _dispatch
+from kaicity._core import _dispatch, _schedule
 from kaicity.errors import SimulationError
 from kaicity.network.graph import Graph
 from kaicity.routing._prepared import bucket_plan
@@ -22,6 +22,9 @@ from kaicity.routing._prepared import bucket_plan
 FLAG_TIME_OK = 1     # some vehicle can start the pickup by the latest pickup
 FLAG_CAP_OK = 2      # ... with a free seat
 FLAG_FEASIBLE = 4    # ... and without breaking any deadline
+#: Status bits of :func:`insert_ride` and :func:`retime` (with ``check``).
+LATE = 1             # a stop starts (pickup) or arrives (drop-off) after its deadline
+OVERLOAD = 2         # the load leaves [0, capacity]
 
 
 #: Drive-time multipliers of a day without time-of-day speeds.
@@ -92,6 +95,12 @@ class DispatchSearcher:
         indptr, indices, weights = self._rev if reverse else self._fwd
         self._searcher.targeted(indptr, indices, weights, int(source), targets, limits, out)
 
+    def targeted_into(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
+                      out: np.ndarray, row: np.ndarray) -> None:
+        """:meth:`targeted`, then also ``row[targets] = out`` (``row`` has one entry per node)."""
+        indptr, indices, weights = self._rev if reverse else self._fwd
+        self._searcher.targeted_into(indptr, indices, weights, int(source), targets, limits, out, row)
+
 
 def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_pick: float, stop_s: float,
                       eps: float, succ: np.ndarray, succ_limit: np.ndarray, after: np.ndarray,
@@ -107,6 +116,24 @@ def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_
         s.stop_arr, s.stop_dep, s.stop_slack, s.stop_load, to_p, ready, latest_pick, stop_s, eps,
         min(float(low_factor), 1.0), succ, succ_limit, after, after_info)
     return int(ns), int(na), int(flags)
+
+
+def drop_limits(after_info: np.ndarray, n: int, to_cap: float, from_floor: float, stop_s: float,
+                low_factor: float, eps: float, to_limit: np.ndarray, from_limit: np.ndarray) -> None:
+    """Search bounds to (``to_limit``) and from (``from_limit``) a drop-off for the stops of :func:`insertion_targets`.
+
+    For the first ``n`` rows of ``after_info``: ``to_limit = min(to_cap - departure, cap) /
+    low_factor + eps`` and ``from_limit = (arrival + slack - max(from_floor, departure before
+    + stop_s)) / low_factor + eps`` (see :func:`kaicity._core._dispatch.drop_limits`).
+    """
+    _dispatch.drop_limits(after_info, int(n), float(to_cap), float(from_floor), float(stop_s), float(low_factor),
+                          float(eps), to_limit, from_limit)
+
+
+def fill_at(row: np.ndarray, nodes: np.ndarray, value: float) -> None:
+    """``row[nodes] = value`` for a float64 row and int32 nodes (a loop in C; numpy's fancy
+    assignment converts the indices first and was ~4x slower on reached sets of thousands)."""
+    _dispatch.fill_at(row, np.ascontiguousarray(nodes, dtype=np.int32), float(value))
 
 
 def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], p: int,
@@ -133,6 +160,37 @@ def best_insertion(s: ScheduleArrays, rows: tuple[np.ndarray, np.ndarray, np.nda
         s.stop_kind, s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_load, to_p, from_p,
         to_d, from_d, int(p), int(d), ready, latest_pick, latest_drop, max_ride, stop_s, delay_weight, eps,
         np.ascontiguousarray(hour_factor, dtype=np.float64), float(start_hour), out_f, out_i))
+
+
+def retime(s: ScheduleArrays, v: int, stop_s: float, check: bool = False) -> int:
+    """Recompute vehicle ``v``'s planned arrival, departure, load and slack at each stop, in place.
+
+    Returns 0, or with ``check`` the status bits :data:`LATE` and :data:`OVERLOAD`.
+    """
+    v = int(v)
+    return int(_schedule.retime(
+        v, float(s.start_time[v]), int(s.start_load[v]), int(s.capacity[v]), float(stop_s), int(s.n_stops[v]),
+        s.stop_leg, s.stop_kind, s.stop_earliest, s.stop_latest, s.stop_arr, s.stop_dep, s.stop_load,
+        s.stop_slack, bool(check)))
+
+
+def insert_ride(s: ScheduleArrays, v: int, i: int, j: int, rid: int, nodes: tuple[int, int], earliest: float,
+                latest: tuple[float, float], legs: tuple[float, float, float, float], direct_s: float,
+                stop_s: float) -> int:
+    """Put ride ``rid`` into vehicle ``v``'s stops (pickup at ``i``, drop-off after ``j``) and retime, in place.
+
+    ``s`` also needs ``stop_ride`` (int64, ``(V, S)``) and ``n_stops[v] + 2`` slots.  See
+    :meth:`kaicity.services.drt.schedule.Schedule.insert` for the arguments.  Returns the
+    status of the checked :func:`retime`.
+    """
+    v = int(v)
+    to_pick, after_pick, to_drop, after_drop = legs
+    return int(_schedule.insert_ride(
+        v, int(i), int(j), int(rid), int(nodes[0]), int(nodes[1]), float(earliest), float(latest[0]),
+        float(latest[1]), float(to_pick), float(after_pick), float(to_drop), float(after_drop), float(direct_s),
+        float(s.start_time[v]), int(s.start_load[v]), int(s.capacity[v]), float(stop_s), s.n_stops, s.stop_node,
+        s.stop_kind, s.stop_leg, s.stop_arr, s.stop_dep, s.stop_earliest, s.stop_latest, s.stop_slack, s.stop_load,
+        s.stop_ride))
 
 
 def path_down(graph: Graph, to_target: np.ndarray, source: int, target: int, buf: np.ndarray) -> np.ndarray | None:

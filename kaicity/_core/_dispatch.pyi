@@ -79,6 +79,22 @@ def insertion_targets(
 ) -> tuple[int, int, int]:
     """Travel times an insertion search needs and their bounds; returns ``(n_succ, n_after, flags)``."""
 
+def drop_limits(
+    after_info: npt.NDArray[np.float64],
+    n: int,
+    to_cap: float,
+    from_floor: float,
+    stop_s: float,
+    low_factor: float,
+    eps: float,
+    to_limit: npt.NDArray[np.float64],
+    from_limit: npt.NDArray[np.float64],
+) -> None:
+    """Search bounds to and from a drop-off for the first ``n`` stops listed by ``insertion_targets``."""
+
+def fill_at(row: npt.NDArray[np.float64], nodes: npt.NDArray[np.int32], value: float) -> None:
+    """``row[nodes] = value``."""
+
 class Searcher:
     """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches."""
 
@@ -108,6 +124,18 @@ class Searcher:
         out: npt.NDArray[np.float64],
     ) -> int:
         """Times from ``source`` to each target within its limit into ``out``; returns the nodes settled."""
+    def targeted_into(
+        self,
+        indptr: npt.NDArray[np.int32],
+        indices: npt.NDArray[np.int32],
+        weights: npt.NDArray[np.float64],
+        source: int,
+        targets: npt.NDArray[np.int32],
+        limits: npt.NDArray[np.float64],
+        out: npt.NDArray[np.float64],
+        row: npt.NDArray[np.float64],
+    ) -> int:
+        """:meth:`targeted`, then ``row[targets] = out``; returns the nodes settled."""
 
 def path_down(
     indptr: npt.NDArray[np.int32],

@@ -359,6 +359,36 @@ def insertion_targets(const index_t[::1] start_node, const weight_t[::1] start_t
     return ns, na, flags
 
 
+def drop_limits(const weight_t[:, ::1] after_info, Py_ssize_t n, weight_t to_cap, weight_t from_floor,
+                weight_t stop_s, weight_t low_factor, weight_t eps, weight_t[::1] to_limit, weight_t[::1] from_limit):
+    """Search bounds to and from a drop-off for the first ``n`` stops listed by :func:`insertion_targets`.
+
+    ``to_limit[k] = min(to_cap - departure of k, cap of k) / low_factor + eps``: a drive
+    from stop ``k`` to the drop-off within the rider's max ride (``to_cap`` = latest pickup
+    + stop time + max ride) and the next stop's slack; ``from_limit[k] = (arrival + slack of
+    k - max(from_floor, departure before k + stop_s)) / low_factor + eps``: a drive from the
+    drop-off to stop ``k`` that keeps it on time (``from_floor`` = earliest drop-off
+    departure).  Same arithmetic, in the same order, as the numpy expressions it replaced.
+    """
+    cdef Py_ssize_t k
+    cdef weight_t a, b
+    for k in range(n):
+        a = to_cap - after_info[k, 2]
+        b = after_info[k, 3]
+        to_limit[k] = (a if (a < b or a != a) else b) / low_factor + eps   # np.minimum, NaN included
+        a = after_info[k, 1] + stop_s
+        b = from_floor if (from_floor > a or from_floor != from_floor) else a
+        from_limit[k] = (after_info[k, 0] - b) / low_factor + eps
+
+
+def fill_at(weight_t[::1] row, const index_t[::1] nodes, weight_t value):
+    """``row[nodes] = value`` (scratch rows put back to INF after a search)."""
+    cdef Py_ssize_t k
+    with nogil:
+        for k in range(nodes.shape[0]):
+            row[nodes[k]] = value
+
+
 cdef class Searcher:
     """Reusable Dijkstra work arrays for one graph size: bounded dense and multi-target searches.
 
@@ -528,6 +558,15 @@ cdef class Searcher:
                                              lim, done, False)
         free(lim)
         free(done)
+        return settled
+
+    def targeted_into(self, const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
+                      index_t source, const index_t[::1] targets, const weight_t[::1] limits, weight_t[::1] out,
+                      weight_t[::1] row):
+        """:meth:`targeted`, then ``row[targets[k]] = out[k]`` for every target (``row`` has n entries)."""
+        cdef Py_ssize_t k, settled = self.targeted(indptr, indices, weights, source, targets, limits, out)
+        for k in range(targets.shape[0]):
+            row[targets[k]] = out[k]
         return settled
 
     cdef Py_ssize_t _targeted_run(self, const index_t* indptr, const index_t* indices, const weight_t* weights,

@@ -165,9 +165,10 @@ class Inserter:
         if to_p is None:
             to_p = tr.bounded_to(p, max(plan.latest_pick - s.clock, 0.0) / low)
         size = s.n_vehicles * (s.slots + 1)
-        if len(self._succ) < size:
-            self._succ, self._after = np.empty(size, dtype=np.int32), np.empty(size, dtype=np.int32)
-            self._succ_lim, self._after_info = np.empty(size), np.empty((size, 4))
+        if len(self._after) < size:   # the pickup search may add the drop-off to the stops: one more
+            self._succ, self._after = np.empty(size + 1, dtype=np.int32), np.empty(size, dtype=np.int32)
+            self._succ_lim, self._after_info = np.empty(size + 1), np.empty((size, 4))
+            self._to_lim, self._from_lim = np.empty(size), np.empty(size)
         ns, na, flags = kernel.insertion_targets(s, to_p, plan.ready, plan.latest_pick, stop_s, EPS, self._succ,
                                                  self._succ_lim, self._after, self._after_info, low)
         if not flags & kernel.FLAG_CAP_OK:
@@ -179,18 +180,7 @@ class Inserter:
         if from_p is not None:
             direct = float(from_p[d])
         else:
-            direct = float(to_d[p]) if to_d is not None else math.nan
-            targets = self._succ[:ns]
-            limits = self._succ_lim[:ns] / low + EPS
-            if math.isnan(direct):
-                targets = np.append(targets, np.int32(d))
-                limits = np.append(limits, np.inf)
-            vals = tr.search(p, targets, limits, False, tr.from_p)
-            if math.isnan(direct):
-                direct = float(vals[-1])
-            else:
-                tr.from_p[d] = direct
-                tr.mark(tr.from_p, np.array([d], dtype=np.int32))
+            direct = self._search_from_pickup(plan, ns, to_d, low)
             from_p = tr.from_p
         if not math.isfinite(direct):
             plan.direct_s = direct
@@ -198,18 +188,40 @@ class Inserter:
             return None
         plan.direct_s = direct * self.factors.at(plan.ready)
         plan.max_ride = self.rules.max_ride_s(plan.direct_s)
-        after = self._after[:na]
-        info = self._after_info[:na]
-        if to_d is None:   # stop -> drop-off: within the rider's max ride and the next stop's slack
-            limits = np.minimum(plan.latest_pick + stop_s + plan.max_ride - info[:, 2], info[:, 3]) / low + EPS
-            tr.search(d, after, limits, True, tr.to_d)
-            to_d = tr.to_d
-        if from_d is None:   # drop-off -> next stop: arrive within that stop's slack
-            limits = (info[:, 0] - np.maximum(plan.ready + 2.0 * stop_s + direct * low, info[:, 1] + stop_s)) / low \
-                + EPS
-            tr.search(d, after, limits, False, tr.from_d)
-            from_d = tr.from_d
+        if to_d is None or from_d is None:
+            after = self._after[:na]
+            # stop -> drop-off: within the rider's max ride and the next stop's slack; drop-off -> next
+            # stop: arrive within that stop's slack
+            kernel.drop_limits(self._after_info, na, plan.latest_pick + stop_s + plan.max_ride,
+                               plan.ready + 2.0 * stop_s + direct * low, stop_s, low, EPS, self._to_lim,
+                               self._from_lim)
+            if to_d is None:
+                tr.search(d, after, self._to_lim[:na], True, tr.to_d)
+                to_d = tr.to_d
+            if from_d is None:
+                tr.search(d, after, self._from_lim[:na], False, tr.from_d)
+                from_d = tr.from_d
         return to_p, from_p, to_d, from_d
+
+    def _search_from_pickup(self, plan: Plan, ns: int, to_d: np.ndarray | None, low: float) -> float:
+        """Search from the pickup to the ``ns`` stops after open positions (and the drop-off when
+        ``to_d`` does not give the direct time); returns the free-flow direct time."""
+        tr, d = self.travel, plan.d
+        direct = float(to_d[plan.p]) if to_d is not None else math.nan
+        n = ns
+        limits = self._succ_lim
+        np.divide(limits[:ns], low, out=limits[:ns])
+        limits[:ns] += EPS
+        if math.isnan(direct):   # the drop-off too, without a bound
+            self._succ[ns] = d
+            limits[ns] = math.inf
+            n += 1
+        vals = tr.search(plan.p, self._succ[:n], limits[:n], False, tr.from_p)
+        if math.isnan(direct):
+            return float(vals[n - 1])
+        tr.from_p[d] = direct
+        tr.mark(tr.from_p, np.array([d], dtype=np.int32))
+        return direct
 
     def _kernel(self, plan: Plan, rows: tuple, latest_drop: float) -> None:
         """Run the insertion kernel for ``plan`` and store the best insertion or the reason."""

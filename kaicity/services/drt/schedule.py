@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kaicity import dispatch_kernel as kernel
 from kaicity.errors import SimulationError
 
 if TYPE_CHECKING:
@@ -192,31 +193,9 @@ class Schedule:
         K = int(self.n_stops[v])
         if K + 2 > self.slots:
             self.alloc(max(2 * self.slots, K + 2))
-        values = {
-            "stop_node": nodes, "stop_kind": (PICKUP, DROPOFF), "stop_leg": (0.0, 0.0), "stop_arr": (0.0, 0.0),
-            "stop_dep": (0.0, 0.0), "stop_earliest": (earliest, -np.inf), "stop_latest": latest,
-            "stop_slack": (0.0, 0.0), "stop_load": (0, 0), "stop_ride": (rid, rid),
-        }
-        for name, (a, b) in values.items():
-            row = getattr(self, name)[v]
-            row[j + 2:K + 2] = row[j:K]       # stops after the drop-off move two slots
-            row[i + 1:j + 1] = row[i:j]       # stops between pickup and drop-off move one
-            row[i] = a
-            row[j + 1] = b
-        to_pick, after_pick, to_drop, after_drop = legs
-        leg = self.stop_leg
-        leg[v, i] = to_pick
-        if j == i:
-            leg[v, i + 1] = direct_s
-            if i + 2 < K + 2:
-                leg[v, i + 2] = after_drop
-        else:
-            leg[v, i + 1] = after_pick
-            leg[v, j + 1] = to_drop
-            if j + 2 < K + 2:
-                leg[v, j + 2] = after_drop
-        self.n_stops[v] = K + 2
-        self.retime(v, check=True)
+        status = kernel.insert_ride(self, v, i, j, rid, nodes, earliest, latest, legs, direct_s, self.stop_s)
+        if status:
+            self._broken(v)
         if i == 0:
             self.vans[v].replan()
         self.version += 1
@@ -247,49 +226,17 @@ class Schedule:
 
     def retime(self, v: int, check: bool = False) -> None:
         """Recompute vehicle ``v``'s planned arrival, departure, load and slack at each stop."""
+        if kernel.retime(self, v, self.stop_s, check):
+            self._broken(v)
+
+    def _broken(self, v: int) -> None:
+        """Raise the error of a schedule of vehicle ``v`` that breaks a promise or the capacity."""
         K = int(self.n_stops[v])
-        t = float(self.start_time[v])
-        load = int(self.start_load[v])
-        legs = self.stop_leg[v, :K].tolist()
-        kinds = self.stop_kind[v, :K].tolist()
-        earliest = self.stop_earliest[v, :K].tolist()
-        arr = np.empty(K)
-        dep = np.empty(K)
-        loads = np.empty(K, dtype=np.int32)
-        begins = np.empty(K)
-        for m in range(K):
-            a = t + legs[m]
-            if kinds[m] == PICKUP:
-                b = a if a > earliest[m] else earliest[m]
-                load += 1
-            else:
-                b = a
-                load -= 1
-            arr[m] = a
-            begins[m] = b
-            t = b + self.stop_s
-            dep[m] = t
-            loads[m] = load
-        self.stop_arr[v, :K] = arr
-        self.stop_dep[v, :K] = dep
-        self.stop_load[v, :K] = loads
-        # slack: the largest arrival delay at each stop that keeps it and every later stop on time
-        latest = self.stop_latest[v, :K].tolist()
-        slack = np.empty(K)
-        after = math.inf
-        for m in range(K - 1, -1, -1):
-            if kinds[m] == PICKUP:
-                after = (begins[m] - arr[m]) + min(latest[m] - begins[m], after)
-            else:
-                after = min(latest[m] - arr[m], after)
-            slack[m] = after
-        self.stop_slack[v, :K] = slack
-        if check and K:
-            kind = self.stop_kind[v, :K]
-            late = np.where(kind == PICKUP, begins, arr) > self.stop_latest[v, :K] + 1e-3
-            if late.any() or loads.max() > self.capacity[v] or loads.min() < 0:
-                raise SimulationError(f"DRT vehicle {v}: schedule breaks a promise or the capacity "
-                                      f"(late stops {np.flatnonzero(late).tolist()}, loads {loads.tolist()})")
+        begins = self.stop_dep[v, :K] - self.stop_s
+        loads = self.stop_load[v, :K]
+        late = np.where(self.stop_kind[v, :K] == PICKUP, begins, self.stop_arr[v, :K]) > self.stop_latest[v, :K] + 1e-3
+        raise SimulationError(f"DRT vehicle {v}: schedule breaks a promise or the capacity "
+                              f"(late stops {np.flatnonzero(late).tolist()}, loads {loads.tolist()})")
 
     # ---------------------------------------------------------- whole plans
     def snapshot(self, rides: list[int]) -> dict:

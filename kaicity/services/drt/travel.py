@@ -46,6 +46,7 @@ class TravelTimes:
         self.to_d = np.full(n, np.inf)
         self.from_d = np.full(n, np.inf)
         self._reached = np.empty(n, dtype=np.int32)
+        self._vals = np.empty(n + 1)
         self._path_buf = np.empty(n, dtype=np.int32)
         self._dirty: list[tuple[np.ndarray, np.ndarray]] = []
         self.row_budget = max(8, int(row_cache_mb * 1e6 / (8.0 * max(n, 1))))
@@ -88,12 +89,15 @@ class TravelTimes:
         """Exact times between ``source`` and each target within its own limit, written into ``row``.
 
         One search that stops once every target is settled or past its limit; ``row`` is a
-        scratch row (``inf`` elsewhere), cleaned by :meth:`clean`.
+        scratch row (``inf`` elsewhere), cleaned by :meth:`clean`, so ``targets`` must stay
+        unchanged until then.  The returned times are a work buffer, valid until the next search.
         """
-        vals = np.empty(len(targets))
-        if len(targets):
-            self.searcher.targeted(source, targets, limits, reverse, vals)
-            row[targets] = vals
+        nt = len(targets)
+        if nt > len(self._vals):
+            self._vals = np.empty(nt)
+        vals = self._vals[:nt]
+        if nt:
+            self.searcher.targeted_into(source, targets, limits, reverse, vals, row)
             self._dirty.append((row, targets))
         return vals
 
@@ -104,7 +108,7 @@ class TravelTimes:
     def clean(self) -> None:
         """Put ``inf`` back into the scratch rows written since the last call."""
         for row, nodes in self._dirty:
-            row[nodes] = np.inf
+            dispatch_kernel.fill_at(row, nodes, np.inf)
         self._dirty.clear()
 
     def route(self, source: int, target: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
