@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from kaicity.agents.base import KaicityAgent
 
-class FixedRouteBus(mesa.Agent):
+
+class FixedRouteBus(KaicityAgent):
     """One timetabled run of a bus line in one direction.
 
     The bus service (:class:`kaicity.services.bus.BusNetwork`) keeps the timetable and seat

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import mesa
 
+from kaicity.agents.base import KaicityAgent
 from kaicity.services.drt import Leg, Van
 
 
-class DRTVehicle(mesa.Agent):
+class DRTVehicle(KaicityAgent):
     """One demand-responsive van as a Mesa agent.
 
     Parameters

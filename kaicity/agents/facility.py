@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import mesa
-
+from kaicity.agents.base import KaicityAgent
 from kaicity.services.learning import train
 from kaicity.services.queues import ServerPool, scaled_pool
 
 
-class ServiceFacility(mesa.Agent):
+class ServiceFacility(KaicityAgent):
     """A clinic, school, welfare office, shop or park with capacity and opening hours.
 
     Parameters

@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mesa
-
+from kaicity.agents.base import KaicityAgent
 from kaicity.categories import GROUPS, ZONES
 from kaicity.services.access import AccessInfo
 from kaicity.services.channel import Channel, Option, rank_channels
@@ -44,7 +43,7 @@ class TripPlan:
         return self.info.walk_place if self.info.walk_place >= 0 else self.info.car_place
 
 
-class Resident(mesa.Agent):
+class Resident(KaicityAgent):
     """One agent of the synthetic population (standing for ``model.population.scale`` people).
 
     Parameters
