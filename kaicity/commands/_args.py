@@ -38,3 +38,19 @@ def add_overwrite(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true",
                    help="replace an earlier kaicity output folder at --out; it is removed only after the "
                         "new results are complete (without it, a non-empty --out is refused)")
+
+
+def add_dask(p: argparse.ArgumentParser) -> None:
+    """``--workers`` and ``--scheduler``: where the runs of a command go (local Dask workers or a cluster)."""
+    p.add_argument("--workers", type=int, default=2, help="local worker processes (at least 1; default 2)")
+    p.add_argument("--scheduler", default=None,
+                   help="address of an existing Dask scheduler (tcp://host:8786) instead of local workers")
+
+
+def check_dask(args: argparse.Namespace) -> None:
+    """A one-line error for ``--workers`` below 1 or a ``--scheduler`` that is not a Dask address."""
+    from kaicity.sweep.cluster import check_scheduler, check_workers
+
+    check_workers(args.workers)
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)

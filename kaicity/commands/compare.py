@@ -35,9 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
                    help=f"paired replicates: seeds SEED..SEED+N-1 (default {DEFAULT_SEEDS}; 1 = one paired run, "
                         "no intervals; at most 10,000)")
-    p.add_argument("--workers", type=int, default=2, help="local worker processes (at least 1; default 2)")
-    p.add_argument("--scheduler", default=None,
-                   help="address of an existing Dask scheduler (tcp://host:8786) instead of local workers")
+    _args.add_dask(p)
     p.add_argument("--days", type=int, default=None, help="override simulation.days")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override a key in every scenario")
@@ -69,13 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from kaicity.replicates import replicate_seeds, run_replicates
     from kaicity.report import write_comparison
     from kaicity.scenario import apply_overrides, load_scenario
-    from kaicity.sweep.cluster import check_scheduler, check_workers
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare needs at least two scenario files")
-    check_workers(args.workers)
-    if args.scheduler is not None:
-        check_scheduler(args.scheduler)
+    _args.check_dask(args)
     scenarios = [load_scenario(p) for p in args.scenarios]
     overrides = scenario_overrides(args)
     scenarios = [apply_overrides(s, overrides) for s in scenarios]

@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from kaicity.commands import _args
+
 #: Default most runs of one exploration (a Sobol' study of 8 parameters at N=64 on a pair: 1,280 runs).
 DEFAULT_MAX_RUNS = 5000
 
@@ -25,8 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "PRIM boxes and OUT/explore.md.")
     p.add_argument("spec", metavar="SPEC.yaml")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: out/explore/<SPEC name>)")
-    p.add_argument("--workers", type=int, default=2, help="local worker processes (at least 1; default 2)")
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://host:8786)")
+    _args.add_dask(p)
     p.add_argument("--resume", action="store_true", help="keep the runs finished in OUT/results, make the rest")
     p.add_argument("--overwrite", action="store_true", help="remove an earlier exploration's results in OUT first")
     p.add_argument("--max-runs", type=int, default=DEFAULT_MAX_RUNS,
@@ -57,11 +58,8 @@ def run(args: argparse.Namespace) -> int:
         write_report,
     )
     from kaicity.explore.runner import scheduler_threads
-    from kaicity.sweep.cluster import check_scheduler, check_workers
 
-    check_workers(args.workers)
-    if args.scheduler is not None:
-        check_scheduler(args.scheduler)
+    _args.check_dask(args)
     if args.max_runs < 1:
         raise ExploreError(f"--max-runs must be at least 1, got {args.max_runs}")
     if args.time_budget is not None and not args.time_budget > 0:

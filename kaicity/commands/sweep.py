@@ -13,6 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
+from kaicity.commands import _args
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` sub-command."""
@@ -28,8 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fix a scenario key for every cell (dotted path, YAML value)")
     p.add_argument("--seeds", type=int, default=2, help="replicates per point (seeds 0..N-1 offset by the "
                                                          "scenario seed; at most 10,000; at most 100,000 cells)")
-    p.add_argument("--workers", type=int, default=2, help="local worker processes (at least 1)")
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler (tcp://host:8786)")
+    _args.add_dask(p)
     p.add_argument("--out", type=Path, default=Path("out/sweep"), help="output folder (default: out/sweep)")
     p.add_argument("--resume", action="store_true",
                    help="keep the cells already finished in OUT/sweep.csv and run the rest (failed ones too)")
