@@ -16,6 +16,7 @@ import numpy as np
 from kaicity._core import _dispatch, _schedule
 from kaicity.errors import SimulationError
 from kaicity.network.graph import Graph
+from kaicity.routing import Hierarchy
 from kaicity.routing._prepared import bucket_plan
 
 #: Result flags of :func:`best_insertion` and :func:`insertion_targets`.
@@ -61,7 +62,7 @@ class ScheduleArrays(Protocol):
 
 
 class DispatchSearcher:
-    """Reusable bounded and multi-target Dijkstra searches on one graph (and its reverse).
+    """Reusable bounded and multi-target searches on one graph (and its reverse).
 
     Parameters
     ----------
@@ -70,9 +71,14 @@ class DispatchSearcher:
     buckets
         Search on the exact bucket queue when the graph's edge costs allow it (the same
         times as the heap, ~1.3x faster on street graphs), else on the heap.
+    hierarchy
+        When given (a :class:`~kaicity.routing.Hierarchy` of ``graph``), every search is
+        read off a PHAST full row instead of a Dijkstra search: the same times when the
+        graph's costs sum exactly (:func:`~kaicity.routing.quantized`), and the same
+        entries written, so the choice never changes a result, only its speed.
     """
 
-    def __init__(self, graph: Graph, buckets: bool = True) -> None:
+    def __init__(self, graph: Graph, buckets: bool = True, hierarchy: Hierarchy | None = None) -> None:
         gt = graph.transpose()
         self._fwd = (graph.indptr, graph.indices, graph.weights)
         self._rev = (gt.indptr, gt.indices, gt.weights)
@@ -80,26 +86,62 @@ class DispatchSearcher:
         if buckets:
             plan = bucket_plan(graph.weights)   # the reverse graph has the same edge costs
             self._searcher.use_buckets(plan["bucket_slots"], plan["inv_width"])
+        self.n_nodes = graph.n_nodes
+        self.hierarchy: Hierarchy | None = None
+        #: Searches run and nodes they settled (reached, for bounded ones) with Dijkstra so far.
+        self.searches = 0
+        self.settled = 0
+        if hierarchy is not None:
+            self.use_hierarchy(hierarchy)
+
+    def use_hierarchy(self, hierarchy: Hierarchy) -> None:
+        """Read every later search off PHAST rows of ``hierarchy`` (a hierarchy of this graph)."""
+        if hierarchy.n_nodes != self.n_nodes:
+            raise SimulationError(f"hierarchy has {hierarchy.n_nodes} nodes, the graph {self.n_nodes}")
+        self.hierarchy = hierarchy
+        self._full = np.empty(self.n_nodes)
+        self._node_limit = np.full(self.n_nodes, -np.inf)
+
+    def full_row(self, source: int, reverse: bool) -> np.ndarray | None:
+        """A new full row from (``reverse``: to) ``source`` read off the hierarchy, or None without one."""
+        if self.hierarchy is None:
+            return None
+        return self.hierarchy.row(source, reverse)
 
     def bounded(self, source: int, limit: float, reverse: bool, out: np.ndarray, reached: np.ndarray) -> int:
         """Times from (``reverse``: to) ``source`` within ``limit``, written into ``out`` (``inf`` on entry).
 
         Returns the number of nodes written; they are listed in ``reached[:count]``.
         """
+        if self.hierarchy is not None:
+            self.hierarchy.row(source, reverse, self._full)
+            return int(_dispatch.within_from_row(self._full, float(limit), out, reached))
         indptr, indices, weights = self._rev if reverse else self._fwd
-        return int(self._searcher.bounded(indptr, indices, weights, int(source), float(limit), out, reached))
+        count = int(self._searcher.bounded(indptr, indices, weights, int(source), float(limit), out, reached))
+        self.searches += 1
+        self.settled += count
+        return count
 
     def targeted(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
                  out: np.ndarray) -> None:
         """Times from (``reverse``: to) ``source`` to each target within its own limit, into ``out``."""
+        if self.hierarchy is not None:
+            self.targeted_into(source, targets, limits, reverse, out, np.full(len(self._full), np.inf))
+            return
         indptr, indices, weights = self._rev if reverse else self._fwd
         self._searcher.targeted(indptr, indices, weights, int(source), targets, limits, out)
 
     def targeted_into(self, source: int, targets: np.ndarray, limits: np.ndarray, reverse: bool,
                       out: np.ndarray, row: np.ndarray) -> None:
         """:meth:`targeted`, then also ``row[targets] = out`` (``row`` has one entry per node)."""
+        if self.hierarchy is not None:
+            self.hierarchy.row(source, reverse, self._full)
+            _dispatch.gather_within(self._full, targets, limits, self._node_limit, out, row)
+            return
         indptr, indices, weights = self._rev if reverse else self._fwd
-        self._searcher.targeted_into(indptr, indices, weights, int(source), targets, limits, out, row)
+        self.settled += int(self._searcher.targeted_into(indptr, indices, weights, int(source), targets, limits,
+                                                         out, row))
+        self.searches += 1
 
 
 def insertion_targets(s: ScheduleArrays, to_p: np.ndarray, ready: float, latest_pick: float, stop_s: float,

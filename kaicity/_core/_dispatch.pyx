@@ -693,3 +693,43 @@ def path_down(const index_t[::1] indptr, const index_t[::1] indices, const weigh
         u = nxt
         out[k] = u
     return k + 1
+
+
+def gather_within(const weight_t[::1] full, const index_t[::1] targets, const weight_t[::1] limits,
+                  weight_t[::1] node_limit, weight_t[::1] out, weight_t[::1] row):
+    """What :meth:`Searcher.targeted_into` writes, read off a full row ``full`` of exact times.
+
+    ``out[k]`` is the time of ``targets[k]`` when it is within the largest limit given for
+    that node (INF otherwise), and ``row[targets[k]] = out[k]``.  ``node_limit`` (one
+    entry per node) must be ``-INF`` everywhere on entry and is left so.
+    """
+    cdef Py_ssize_t k, nt = targets.shape[0]
+    cdef index_t t
+    cdef weight_t d
+    with nogil:
+        for k in range(nt):
+            t = targets[k]
+            if limits[k] > node_limit[t]:
+                node_limit[t] = limits[k]
+        for k in range(nt):
+            t = targets[k]
+            d = full[t]
+            out[k] = d if d <= node_limit[t] else INF
+            row[t] = out[k]
+        for k in range(nt):
+            node_limit[targets[k]] = -INF
+
+
+def within_from_row(const weight_t[::1] full, weight_t limit, weight_t[::1] out, index_t[::1] reached):
+    """What :meth:`Searcher.bounded` writes, read off a full row: ``out[u] = full[u]`` where
+    ``full[u] <= limit``; those nodes are listed in ``reached``, and their number returned."""
+    cdef Py_ssize_t u, count = 0, n = full.shape[0]
+    cdef weight_t d
+    with nogil:
+        for u in range(n):
+            d = full[u]
+            if d <= limit and d < INF:
+                out[u] = d
+                reached[count] = <index_t> u
+                count += 1
+    return count

@@ -73,6 +73,7 @@ import types
 from typing import TYPE_CHECKING
 
 from kaicity.routing import _execution, _prepared
+from kaicity.routing._hierarchy import Hierarchy, quantized
 from kaicity.routing._matrix import time_matrix
 from kaicity.routing._nearest import NO_SOURCE, nearest, nearest_many
 from kaicity.routing._paths import shortest_path, shortest_paths
@@ -89,10 +90,12 @@ if TYPE_CHECKING:  # at run time: properties of _RoutingPackage
 
 __all__ = [
     "NO_SOURCE",
+    "Hierarchy",
     "SparseTimes",
     "bounded_times",
     "nearest",
     "nearest_many",
+    "quantized",
     "shortest_path",
     "shortest_paths",
     "shortest_times",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kaicity import routing
 from kaicity.errors import SimulationError
 from kaicity.network.city import City
 from kaicity.services.drt.batch import Batcher
@@ -71,6 +72,12 @@ class DRTService(TransitService):
     transit_poor
         Boolean mask over walk nodes of the places without a bus stop within the bus catchment
         (served when ``cfg.zones`` lists ``transit_poor``); None = no buses, every place.
+    hierarchy
+        Search engine of the dispatcher (:class:`~kaicity.services.drt.travel.TravelTimes`):
+        True PHAST rows of a contraction hierarchy, False Dijkstra, None chosen by the width
+        of the first searches.  The drive graph's times are put on a 1/1024 s grid
+        (:func:`kaicity.routing.quantized`) so both engines give the same times and
+        the same plans.
 
     The fleet is ``cfg.vehicles``, else ``cfg.vehicles_per_1000`` per 1,000 real people whose home
     lies in the service area (``homes`` x ``population_scale``).
@@ -93,9 +100,11 @@ class DRTService(TransitService):
                  rng: np.random.Generator | None = None, people: float | None = None,
                  homes: np.ndarray | None = None, population_scale: float = 1.0, trace: bool = False,
                  row_cache_mb: float = 256.0, max_walk_search_m: float = 5000.0,
-                 depots: np.ndarray | list[int] | None = None, transit_poor: np.ndarray | None = None) -> None:
+                 depots: np.ndarray | list[int] | None = None, transit_poor: np.ndarray | None = None,
+                 hierarchy: bool | None = None) -> None:
         self.city = city
-        self.graph = city.drive
+        # drive times on a 1/1024 s grid: sums are exact, so Dijkstra and the hierarchy agree to the last bit
+        self.graph = routing.quantized(city.drive)
         self.cfg = cfg
         self.horizon_s = float(horizon_s)
         self.population_scale = float(population_scale)
@@ -113,7 +122,7 @@ class DRTService(TransitService):
             raise SimulationError(f"DRT depots must be {V} drive-node indices, got {depots.tolist()[:10]}")
         self.schedule = Schedule(depots, rules.seats, rules.stop_s)
         self.log = DRTLog(trace_enabled=bool(trace))
-        self.travel = TravelTimes(self.graph, row_cache_mb)
+        self.travel = TravelTimes(self.graph, row_cache_mb, hierarchy)
         self.factors = HourFactors(cfg.drive_time_factor_by_hour, start_hour)
         self.roster = DutyRoster.from_config(cfg, V, self.horizon_s, start_hour)
         self.schedule.vans = [Van(v, int(depots[v]), rules.seats, rules.hours, self.schedule, self.log, self.travel,

@@ -15,6 +15,14 @@ import numpy as np
 from kaicity import dispatch_kernel, routing
 from kaicity.errors import SimulationError
 from kaicity.network.graph import Graph
+from kaicity.routing import Hierarchy
+
+#: Dijkstra searches watched before the engine is chosen (``hierarchy=None``).
+PROBE_SEARCHES = 200
+#: Share of the graph those searches must settle on average for PHAST rows to be cheaper.  A PHAST
+#: row costs 0.23-0.30 of a full Dijkstra on synthetic street graphs of 10k-200k nodes
+#: (``benchmarks/bench_hierarchy.py``); the margin covers the hierarchy's build.
+HIERARCHY_MIN_SHARE = 0.4
 
 
 class TravelTimes:
@@ -26,6 +34,13 @@ class TravelTimes:
         The drive graph (seconds).
     row_cache_mb
         Memory for cached full rows (forward and reverse searches per node).
+    hierarchy
+        True: read every search off PHAST rows of a contraction hierarchy of ``graph``;
+        False: Dijkstra searches; None: Dijkstra for the first :data:`PROBE_SEARCHES`
+        searches, then the hierarchy if they settled at least :data:`HIERARCHY_MIN_SHARE`
+        of the graph on average.  The times are the same either way when the graph's
+        costs sum exactly (:func:`kaicity.routing.quantized`), so the choice changes
+        speed, never a result.
 
     Attributes
     ----------
@@ -35,12 +50,13 @@ class TravelTimes:
         Scratch rows of the evaluation in progress (``inf`` where not searched).
     """
 
-    def __init__(self, graph: Graph, row_cache_mb: float = 256.0) -> None:
+    def __init__(self, graph: Graph, row_cache_mb: float = 256.0, hierarchy: bool | None = None) -> None:
         n = graph.n_nodes
         self.graph = graph
         self.rows: dict[tuple[int, bool], np.ndarray] = {}
         self.uses = np.zeros(n, dtype=np.int32)
-        self.searcher = dispatch_kernel.DispatchSearcher(graph)
+        self.searcher = dispatch_kernel.DispatchSearcher(graph, hierarchy=Hierarchy(graph) if hierarchy else None)
+        self._choose = hierarchy is None
         self.to_p = np.full(n, np.inf)
         self.from_p = np.full(n, np.inf)
         self.to_d = np.full(n, np.inf)
@@ -62,7 +78,9 @@ class TravelTimes:
         row = cache.get(key)
         if row is not None:
             return row
-        row = routing.shortest_times(self.graph, int(node), reverse=reverse, threads=1)
+        row = self.searcher.full_row(int(node), reverse)
+        if row is None:
+            row = routing.shortest_times(self.graph, int(node), reverse=reverse, threads=1)
         row.flags.writeable = False
         if len(cache) < self.row_budget:   # first come, kept: no thrashing between busy nodes
             cache[key] = row
@@ -78,8 +96,19 @@ class TravelTimes:
             return self.row(node, reverse)
         return None
 
+    def _choose_engine(self) -> None:
+        """After :data:`PROBE_SEARCHES` searches, switch to the hierarchy when they were wide enough."""
+        sr = self.searcher
+        if sr.searches < PROBE_SEARCHES:
+            return
+        self._choose = False
+        if sr.settled >= HIERARCHY_MIN_SHARE * sr.searches * self.graph.n_nodes:
+            sr.use_hierarchy(Hierarchy(self.graph))
+
     def bounded_to(self, node: int, limit: float) -> np.ndarray:
         """Times to ``node`` from every node within ``limit`` (the scratch row :attr:`to_p`)."""
+        if self._choose:
+            self._choose_engine()
         n = self.searcher.bounded(node, limit, True, self.to_p, self._reached)
         self._dirty.append((self.to_p, self._reached[:n].copy()))
         return self.to_p
