@@ -147,3 +147,21 @@ def path_down(
     out: npt.NDArray[np.int32],
 ) -> int:
     """Shortest path ``source -> target`` read off a reverse search row into ``out``; its length or -1."""
+
+def gather_within(
+    full: npt.NDArray[np.float64],
+    targets: npt.NDArray[np.int32],
+    limits: npt.NDArray[np.float64],
+    node_limit: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+    row: npt.NDArray[np.float64],
+) -> None:
+    """What ``Searcher.targeted_into`` writes, read off a full row of exact times."""
+
+def within_from_row(
+    full: npt.NDArray[np.float64],
+    limit: float,
+    out: npt.NDArray[np.float64],
+    reached: npt.NDArray[np.int32],
+) -> int:
+    """What ``Searcher.bounded`` writes, read off a full row; returns how many nodes ``reached`` lists."""
