@@ -10,7 +10,8 @@ Placeholders: ``{group}`` (elderly, non_elderly, child, adult), ``{zone}``, ``{c
 ``{channel}`` (a delivery channel), ``{stat}`` (mean, median, p95, max); ``*`` is any one key
 segment (open maps: reasons, hours).  ``tests/test_kpi_keys.py`` holds the registry to the
 shipped scenarios' outputs: every numeric KPI they write matches a pattern, and every pattern
-(except :data:`ANNOUNCED`) matches a KPI they write.  **A new KPI is added here too.**
+(except :data:`ANNOUNCED`) matches a KPI they write.  **A new KPI is added here too**, and its label
+to :mod:`kaicity.kpi_labels` (``tests/test_kpi_labels.py`` fails on a pattern without one).
 
 This module imports only :mod:`kaicity.categories`, so any layer may use it.
 """

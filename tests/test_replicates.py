@@ -19,6 +19,7 @@ import pytest
 from scipy import stats
 
 from kaicity.cli import main
+from kaicity.kpi_labels import kpi_text
 from kaicity.outdir import MARKER
 from kaicity.paired import COLUMNS, mean_summary, paired_difference, replicate_table
 
@@ -137,8 +138,8 @@ def test_three_seeds_one_run_each_and_differences_from_the_runs(tmp_path, capsys
     assert "Student-t" in md and "(comparison_diff.png)" in md and "(seed-12/ai_city/report.md)" in md
     assert (out / "comparison_diff.png").stat().st_size > 0
     assert "Paired runs" in printed
-    for key, label in (("overall.met_share", "needs met"), ("cost.per_met_need", "cost per met need (KRW)")):
-        row = next(line for line in md.splitlines() if line.startswith(f"| {label} |"))
+    for key in ("overall.met_share", "cost.per_met_need"):
+        row = next(line for line in md.splitlines() if line.startswith(f"| {kpi_text(key)} |"))
         assert ("**" in row) == bool(rows.loc[(key, "ai_city"), "exceeds_noise"])  # bold: exceeds noise
     elderly = next(line for line in md.splitlines() if line.startswith("- **Elderly residents**"))
     within = not bool(rows.loc[("by_group.elderly.met_share", "ai_city"), "exceeds_noise"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kaicity.kpi_labels import kpi_text
 from kaicity.report.comparison import _explain
 from kaicity.report.losses import judged_differences
 
@@ -41,11 +42,11 @@ def test_worse_cost_and_rural_time_are_listed_as_losses_and_better_elderly_as_ga
     b = summary("ai", rural_time=42.0, cost=1_300_000.0, elderly_met=0.86)
     text = "\n".join(_explain([a, b]))
     worse = "\n".join(section(text, "Where ai does worse than smart"))
-    assert "rural: mean time to service (min): 30.0 → 42.0" in worse
-    assert "cost, total (KRW): 1,000,000 → 1,300,000" in worse
-    assert "cost per met need (KRW)" in worse
+    assert f"{kpi_text('by_zone.rural.time_to_service_min.mean')}: 30.0 → 42.0" in worse
+    assert f"{kpi_text('cost.total')}: 1,000,000 → 1,300,000" in worse
+    assert kpi_text("cost.per_met_need") in worse
     better = "\n".join(section(text, "Where ai does better than smart"))
-    assert "elderly: needs met: 80.0% → 86.0%" in better
+    assert f"{kpi_text('by_group.elderly.met_share')}: 80.0% → 86.0%" in better
     assert "cost" not in better and "rural" not in better
     assert "one seed: noise unknown" in text
 
@@ -56,7 +57,7 @@ def test_differences_within_seed_noise_are_left_out_of_both_lists():
     noisy = {"equity.gini_time_to_service"}
     text = "\n".join(_explain([a, b], exceeds=lambda key, name: key not in noisy, n_seeds=5))
     worse = "\n".join(section(text, "Where ai does worse than smart"))
-    assert "rural: mean time to service" in worse and "Gini" not in worse
+    assert kpi_text("by_zone.rural.time_to_service_min.mean") in worse and "Gini" not in worse
     assert "beyond seed noise" in text
     flat_a = {"cost.total": 1.0, "transit.bus.wait_mean_min": 5.0}
     flat_b = {"cost.total": 1.0, "transit.bus.wait_mean_min": 5.0, "transit.drt.rejection_rate": 0.3}

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from kaicity.errors import ScenarioError
+from kaicity.kpi_labels import is_share, kpi_text
 from kaicity.paired import CONFIDENCE, flatten_numeric, paired_difference
 
 
@@ -56,19 +57,12 @@ FACTORS: tuple[Factor, ...] = (
 )
 #: Top-level keys that do not change a run (labels, the default seed, observed targets).
 IGNORED_KEYS = ("name", "description", "seed", "targets")
-#: KPIs split into parts: (key, label, shown as a percentage).
-DECOMPOSED_KPIS: tuple[tuple[str, str, bool], ...] = (
-    ("overall.met_share", "needs met", True),
-    ("by_group.elderly.met_share", "elderly: needs met", True),
-    ("by_group.non_elderly.met_share", "non-elderly: needs met", True),
-    ("by_zone.rural.met_share", "rural: needs met", True),
-    ("overall.time_to_service_min.mean", "time to service, mean (min)", False),
-    ("by_group.elderly.time_to_service_min.mean", "elderly: time to service (min)", False),
-    ("access.by_group.elderly.effective_index", "elderly: needs met within 15 min", True),
-    ("equity.gini_time_to_service", "Gini of time to service", False),
-    ("cost.total", "cost, total (KRW)", False),
-    ("cost.per_met_need", "cost per met need (KRW)", False),
-)
+#: KPIs split into parts: (key, label, shown as a percentage), labels from :mod:`kaicity.kpi_labels`.
+DECOMPOSED_KPIS: tuple[tuple[str, str, bool], ...] = tuple(
+    (key, kpi_text(key), is_share(key)) for key in (
+        "overall.met_share", "by_group.elderly.met_share", "by_group.non_elderly.met_share",
+        "by_zone.rural.met_share", "overall.time_to_service_min.mean", "by_group.elderly.time_to_service_min.mean",
+        "access.by_group.elderly.effective_index", "equity.gini_time_to_service", "cost.total", "cost.per_met_need"))
 #: Columns of :func:`decomposition_table` (and of ``decomposition.csv``).
 COLUMNS = ("kpi", "label", "percent", "method", "part", "mean", "lo", "hi", "exceeds_noise", "n_seeds")
 #: Most differing keys named in an error message.

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kaicity.kpi_labels import kpi_text_or_key
+
 __all__ = ["plot_morris", "plot_sobol"]
 
 
@@ -32,7 +34,7 @@ def plot_morris(table: pd.DataFrame, path: Path | None = None):
         ax.barh(y, part["mu_star"], xerr=part["mu_star_conf"], color="#4c72b0", alpha=0.8, label="mu*")
         ax.plot(part["sigma"], y, "o", color="#dd8452", label="sigma")
         ax.set_yticks(y, part["parameter"], fontsize=8)
-        ax.set_title(kpi, fontsize=9)
+        ax.set_title(kpi_text_or_key(kpi, "share"), fontsize=9)
         ax.axvline(0, color="grey", lw=0.5)
     if kpis:
         axes[0].legend(fontsize=8, loc="lower right")
@@ -53,7 +55,7 @@ def plot_sobol(table: pd.DataFrame, path: Path | None = None):
         ax.barh(y - 0.2, part["S1"], height=0.4, xerr=part["S1_conf"], color="#4c72b0", label="S1")
         ax.barh(y + 0.2, part["ST"], height=0.4, xerr=part["ST_conf"], color="#55a868", label="ST")
         ax.set_yticks(y, part["parameter"], fontsize=8)
-        ax.set_title(kpi, fontsize=9)
+        ax.set_title(kpi_text_or_key(kpi, "share"), fontsize=9)
         ax.axvline(0, color="grey", lw=0.5)
     if kpis:
         axes[0].legend(fontsize=8, loc="lower right")

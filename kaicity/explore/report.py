@@ -10,6 +10,7 @@ import pandas as pd
 
 from kaicity.explore.analysis import PrimAnswer, morris_table, prim_answer, prim_table, sample_means, sobol_table
 from kaicity.explore.design import DesignTable, problem
+from kaicity.kpi_labels import kpi_text_or_key
 
 __all__ = ["Answers", "analyse", "write_report"]
 
@@ -71,6 +72,11 @@ def _header(exploration, design: DesignTable, run) -> list[str]:
     return [*lines, ""]
 
 
+def _kpi_head(kpi: str) -> str:
+    """A KPI's label (:mod:`kaicity.kpi_labels`, shares as fractions) in bold, then its key."""
+    return f"**{kpi_text_or_key(kpi, 'share')}** (`{kpi}`)"
+
+
 def _morris_md(table: pd.DataFrame) -> list[str]:
     lines = ["## Morris screening", "",
              "mu* is the mean absolute change of the KPI when one parameter moves one grid step across its range "
@@ -79,7 +85,7 @@ def _morris_md(table: pd.DataFrame) -> list[str]:
              "![Morris](morris.png)", ""]
     for kpi, part in table.groupby("kpi", sort=False):
         top = part.iloc[0]
-        lines += [f"**{kpi}**: most influential `{top['parameter']}` (mu* {top['mu_star']:.3g} "
+        lines += [f"{_kpi_head(kpi)}: most influential `{top['parameter']}` (mu* {top['mu_star']:.3g} "
                   f"± {top['mu_star_conf']:.2g}).", "",
                   _md_table(part.drop(columns="kpi").reset_index(drop=True)), ""]
     return lines
@@ -91,7 +97,7 @@ def _sobol_md(table: pd.DataFrame) -> list[str]:
              "interactions (± the 95% bootstrap half-width). ST near 0: the parameter does not matter.", "",
              "![Sobol](sobol.png)", ""]
     for kpi, part in table.groupby("kpi", sort=False):
-        lines += [f"**{kpi}**", "", _md_table(part.drop(columns="kpi").reset_index(drop=True)), ""]
+        lines += [_kpi_head(kpi), "", _md_table(part.drop(columns="kpi").reset_index(drop=True)), ""]
     return lines
 
 

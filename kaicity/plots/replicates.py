@@ -7,16 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-#: The headline KPIs of the error-bar plot: (key, label, shown in percentage points).
-DIFF_KPIS = (
-    ("overall.met_share", "needs met (pp)", True),
-    ("by_group.elderly.met_share", "elderly: needs met (pp)", True),
-    ("by_zone.rural.met_share", "rural: needs met (pp)", True),
-    ("overall.time_to_service_min.mean", "time to service (min)", False),
-    ("by_group.elderly.time_to_service_min.mean", "elderly: time to service (min)", False),
-    ("by_zone.rural.time_to_service_min.mean", "rural: time to service (min)", False),
-    ("cost.per_met_need", "cost per met need (KRW)", False),
-)
+from kaicity.kpi_labels import is_share, kpi_text
+
+#: The headline KPIs of the error-bar plot: (key, label, shown in percentage points); labels from
+#: :mod:`kaicity.kpi_labels`.
+DIFF_KPIS = tuple((key, kpi_text(key, "pp"), is_share(key)) for key in (
+    "overall.met_share", "by_group.elderly.met_share", "by_zone.rural.met_share", "overall.time_to_service_min.mean",
+    "by_group.elderly.time_to_service_min.mean", "by_zone.rural.time_to_service_min.mean", "cost.per_met_need"))
 #: File name of the plot.
 DIFF_PLOT = "comparison_diff.png"
 

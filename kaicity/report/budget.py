@@ -12,25 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaicity.kpi_labels import is_share, kpi_text
 from kaicity.report.common import _fmt
 from kaicity.report.decomposition import fmt_interval
 
 #: File written next to comparison.md.
 BUDGET_CSV = "equal_budget.csv"
-#: KPIs of the equal-budget table: (key, label, percent).
-BUDGET_KPIS = (
-    ("overall.met_share", "needs met", True),
-    ("by_group.elderly.met_share", "elderly: needs met", True),
-    ("by_group.non_elderly.met_share", "non-elderly: needs met", True),
-    ("by_zone.rural.met_share", "rural: needs met", True),
-    ("overall.time_to_service_min.mean", "time to service, mean (min)", False),
-    ("by_group.elderly.time_to_service_min.mean", "elderly: time to service (min)", False),
-    ("access.by_group.elderly.effective_index", "elderly: needs met within 15 min", True),
-    ("transit.bus.boardings", "bus boardings", False),
-    ("transit.bus.wait_mean_min", "bus wait, mean (min)", False),
-    ("cost.total", "cost, total (KRW)", False),
-    ("cost.per_met_need", "cost per met need (KRW)", False),
-)
+#: KPIs of the equal-budget table: (key, label, percent), labels from :mod:`kaicity.kpi_labels`.
+BUDGET_KPIS = tuple((key, kpi_text(key), is_share(key)) for key in (
+    "overall.met_share", "by_group.elderly.met_share", "by_group.non_elderly.met_share", "by_zone.rural.met_share",
+    "overall.time_to_service_min.mean", "by_group.elderly.time_to_service_min.mean",
+    "access.by_group.elderly.effective_index", "transit.bus.boardings", "transit.bus.wait_mean_min", "cost.total",
+    "cost.per_met_need"))
 
 
 def budget_tables(runs: list[list[Mapping]]) -> tuple[pd.DataFrame, pd.DataFrame]:

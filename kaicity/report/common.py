@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from kaicity.kpi_labels import kpi_label
+
 GROUP_ROWS = ("elderly", "non_elderly")
+
+
+def kpi_row(key: str) -> tuple[str, str, bool | int]:
+    """``(key, label, format)`` of a KPI row from :mod:`kaicity.kpi_labels`: format ``True`` for a
+    percentage (a share), else the number of decimals."""
+    lab = kpi_label(key)
+    return key, lab.text(), True if lab.share else lab.digits
 
 
 def flatten(d: dict, prefix: str = "") -> dict:

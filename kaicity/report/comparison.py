@@ -12,7 +12,7 @@ from kaicity.metrics.needs import delivery_share
 from kaicity.plots import subplots
 from kaicity.plots.channels import CHANNEL_COLOURS as DELIVERY_COLOURS
 from kaicity.plots.fonts import korean_text
-from kaicity.report.common import GROUP_ROWS, _fmt, flatten
+from kaicity.report.common import GROUP_ROWS, _fmt, flatten, kpi_row
 from kaicity.report.costs import COST_HEADLINE, cost_explain_line, gain_csv_rows, gain_table_rows, gain_text
 from kaicity.report.gis import write_difference
 from kaicity.report.losses import gains_and_losses
@@ -21,32 +21,18 @@ from kaicity.report.targets import comparison_targets_markdown
 # --------------------------------------------------------------- comparison
 #: KPIs shown in the comparison table: (key, label, format) where format is True for a percentage,
 #: False for a plain number (1 decimal) or an int for that many decimals.
+#: Labels and formats from :mod:`kaicity.kpi_labels` (:func:`kaicity.report.common.kpi_row`).
 HEADLINE = [
-    ("overall.met_share", "needs met", True),
-    ("overall.unmet_share", "needs forgone", True),
-    ("overall.time_to_service_min.mean", "time to service, mean (min)", False),
-    ("overall.time_to_service_min.p95", "time to service, p95 (min)", False),
-    ("by_group.elderly.met_share", "elderly: needs met", True),
-    ("by_group.elderly.time_to_service_min.mean", "elderly: time to service (min)", False),
-    ("by_group.non_elderly.met_share", "non-elderly: needs met", True),
-    ("by_group.non_elderly.time_to_service_min.mean", "non-elderly: time to service (min)", False),
-    ("by_zone.core.met_share", "core: needs met", True),
-    ("by_zone.suburb.met_share", "suburb: needs met", True),
-    ("by_zone.rural.met_share", "rural: needs met", True),
-    ("by_zone.rural.time_to_service_min.mean", "rural: time to service (min)", False),
-    ("access.by_group.elderly.effective_index", "elderly: needs met within 15 min (effective access)", True),
-    ("access.by_zone.rural.effective_index", "rural: needs met within 15 min (effective access)", True),
-    ("equity.gini_time_to_service", "Gini of time to service", 3),
-    ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time ratio", 2),
-    ("equity.rural_vs_core_time_ratio", "rural / core time ratio", 2),
-    ("digital_inclusion.elderly_literacy_start", "elderly literacy (start)", 3),
-    ("digital_inclusion.elderly_literacy_end", "elderly literacy (end)", 3),
-    ("digital_inclusion.elderly_able_ai_end", "elderly able to use AI alone (end)", True),
-    ("ai.uses", "AI service uses", False),
-    ("ai.energy_kwh", "AI energy (kWh)", 2),
-    ("transit.drt.wait_min.mean", "DRT wait, mean (min)", False),
-    ("transit.drt.rejection_rate", "DRT rejection rate", True),
-    ("transit.bus.boardings", "bus boardings", False),
+    *map(kpi_row, (
+        "overall.met_share", "overall.unmet_share", "overall.time_to_service_min.mean",
+        "overall.time_to_service_min.p95", "by_group.elderly.met_share", "by_group.elderly.time_to_service_min.mean",
+        "by_group.non_elderly.met_share", "by_group.non_elderly.time_to_service_min.mean", "by_zone.core.met_share",
+        "by_zone.suburb.met_share", "by_zone.rural.met_share", "by_zone.rural.time_to_service_min.mean",
+        "access.by_group.elderly.effective_index", "access.by_zone.rural.effective_index",
+        "equity.gini_time_to_service", "equity.elderly_vs_non_elderly_time_ratio", "equity.rural_vs_core_time_ratio",
+        "digital_inclusion.elderly_literacy_start", "digital_inclusion.elderly_literacy_end",
+        "digital_inclusion.elderly_able_ai_end", "ai.uses", "ai.energy_kwh", "transit.drt.wait_min.mean",
+        "transit.drt.rejection_rate", "transit.bus.boardings")),
     *COST_HEADLINE,
 ]
 

@@ -11,21 +11,17 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from kaicity.kpi_labels import COST_COMPONENTS, kpi_text
 from kaicity.metrics.cost import COMPONENTS
 from kaicity.metrics.cost_gain import CostGain, cost_gains
-from kaicity.report.common import _fmt
+from kaicity.report.common import _fmt, kpi_row
 
 #: Cost rows of the comparison table: (key, label, format) as in :data:`kaicity.report.comparison.HEADLINE`.
-COST_HEADLINE = [
-    ("cost.total", "cost, total (KRW)", False),
-    ("cost.per_met_need", "cost per met need (KRW)", False),
-    ("cost.per_met_need_elderly", "cost per met elderly need (KRW)", False),
-    ("cost.carbon_kg", "AI compute carbon (kg CO2e)", False),
-]
+COST_HEADLINE = [kpi_row(k) for k in ("cost.total", "cost.per_met_need", "cost.per_met_need_elderly", "cost.carbon_kg")]
 
-#: Plain names of the components and the units each one is counted in (``cost.units`` keys).
-LABELS = {"facilities": "facilities (staff and overhead)", "bus": "buses", "drt": "DRT",
-          "support_centres": "AI support centres", "online": "online e-government", "ai": "AI services"}
+#: Plain names of the components (:data:`kaicity.kpi_labels.COST_COMPONENTS`) and the units each one is
+#: counted in (``cost.units`` keys).
+LABELS = COST_COMPONENTS
 UNITS: dict[str, tuple[tuple[str, str], ...]] = {
     "facilities": (("facility_server_hours", "server-hours"),),
     "bus": (("bus_vehicle_hours", "vehicle-hours"), ("bus_vehicle_km", "vehicle-km")),
@@ -99,12 +95,11 @@ def gain_table_rows(runs: Sequence[Sequence[Mapping]]) -> list[str]:
     if not gains:
         return []
     rows = []
-    for group, label in (("overall", "cost per additional need met (KRW)"),
-                         ("elderly", "cost per additional elderly need met (KRW)")):
+    for group, key in GAIN_KPIS.items():
         cells = ["–"] + [_fmt(g[group].ratio, digits=0) if g[group].reason is None else "n/a"
                          for g in gains.values()]
         cells += [_gain_cell(g[group]) if g[group].reason is None else g[group].reason for g in gains.values()]
-        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+        rows.append(f"| {kpi_text(key)} | " + " | ".join(cells) + " |")
     return rows
 
 

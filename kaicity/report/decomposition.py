@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kaicity.kpi_labels import kpi_label
 from kaicity.report.common import _fmt
 
 #: File names written next to comparison.md.
@@ -39,7 +40,11 @@ def fmt_interval(x, pct: bool, lo=None, hi=None, digits: int = 1) -> str:
 
 
 def _digits(key: str) -> int:
-    return 3 if "gini" in key else 1
+    """Decimals of a KPI's difference (:mod:`kaicity.kpi_labels`; 1 for a key of the caller's own)."""
+    try:
+        return kpi_label(key).digits
+    except KeyError:
+        return 1
 
 
 def _supported(flag) -> bool:

@@ -14,44 +14,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from kaicity.report.common import _fmt
+from kaicity.kpi_labels import kpi_label
+from kaicity.report.common import _fmt, kpi_row
 
-#: Each KPI judged: (key, label, direction, format).  Direction +1: higher is worse; -1: lower is worse.
-#: Format as in ``comparison.HEADLINE``: True a percentage, False one decimal, an int that many decimals.
-JUDGED: list[tuple[str, str, int, bool | int]] = [
-    ("overall.met_share", "needs met", -1, True),
-    ("overall.unmet_share", "needs forgone", +1, True),
-    ("overall.time_to_service_min.mean", "mean time to service (min)", +1, False),
-    ("overall.time_to_service_min.p95", "p95 time to service (min)", +1, False),
-    *[(f"{block}.{who}.{leaf}", f"{who.replace('_', '-')}: {label}", sign, fmt)
+#: The KPIs judged, in the order listed.
+JUDGED_KEYS: tuple[str, ...] = (
+    "overall.met_share", "overall.unmet_share", "overall.time_to_service_min.mean", "overall.time_to_service_min.p95",
+    *[f"{block}.{who}.{leaf}"
       for block, whos in (("by_group", ("elderly", "non_elderly", "child", "adult")),
                           ("by_zone", ("core", "suburb", "rural")),
                           ("by_category", ("healthcare", "education", "welfare", "daily", "culture")))
-      for who in whos
-      for leaf, label, sign, fmt in (("met_share", "needs met", -1, True),
-                                     ("unmet_share", "needs forgone", +1, True),
-                                     ("time_to_service_min.mean", "mean time to service (min)", +1, False))],
-    *[(f"overall.forgone_by_reason.{r}", f"needs forgone: {r.replace('_', ' ')}", +1, False)
-      for r in ("no_facility", "unreachable", "too_far", "no_transit_in_reach", "transit_rejected", "queue_full",
-                "closed")],
-    *[(f"access.{k}.effective_index", f"{k.split('.')[-1].replace('_', '-')}: needs met within 15 min", -1, True)
-      for k in ("overall", "by_group.elderly", "by_group.non_elderly", "by_zone.core", "by_zone.suburb",
-                "by_zone.rural")],
-    ("equity.gini_time_to_service", "Gini of time to service", +1, 3),
-    ("equity.elderly_vs_non_elderly_time_ratio", "elderly / non-elderly time-to-service ratio", +1, 2),
-    ("equity.elderly_vs_non_elderly_unmet_ratio", "elderly / non-elderly forgone-needs ratio", +1, 2),
-    ("equity.rural_vs_core_time_ratio", "rural / core time-to-service ratio", +1, 2),
-    ("equity.rural_vs_core_unmet_ratio", "rural / core forgone-needs ratio", +1, 2),
-    ("digital_inclusion.elderly_literacy_end", "elderly literacy (end)", -1, 3),
-    ("digital_inclusion.elderly_able_ai_end", "elderly able to use AI alone (end)", -1, True),
-    ("transit.drt.rejection_rate", "DRT rejection rate", +1, True),
-    ("transit.drt.wait_min.mean", "DRT wait at the stop (min)", +1, False),
-    ("transit.drt.booking_to_pickup_min.mean", "DRT wait from booking to pickup (min)", +1, False),
-    ("transit.bus.wait_mean_min", "bus wait (min)", +1, False),
-    ("ai.failed_sessions", "failed AI sessions", +1, False),
-    ("cost.total", "cost, total (KRW)", +1, False),
-    ("cost.per_met_need", "cost per met need (KRW)", +1, False),
-]
+      for who in whos for leaf in ("met_share", "unmet_share", "time_to_service_min.mean")],
+    *[f"overall.forgone_by_reason.{r}" for r in ("no_facility", "unreachable", "too_far", "no_transit_in_reach",
+                                                 "transit_rejected", "queue_full", "closed")],
+    *[f"access.{k}.effective_index" for k in ("overall", "by_group.elderly", "by_group.non_elderly", "by_zone.core",
+                                              "by_zone.suburb", "by_zone.rural")],
+    "equity.gini_time_to_service", "equity.elderly_vs_non_elderly_time_ratio",
+    "equity.elderly_vs_non_elderly_unmet_ratio", "equity.rural_vs_core_time_ratio", "equity.rural_vs_core_unmet_ratio",
+    "digital_inclusion.elderly_literacy_end", "digital_inclusion.elderly_able_ai_end", "transit.drt.rejection_rate",
+    "transit.drt.wait_min.mean", "transit.drt.booking_to_pickup_min.mean", "transit.bus.wait_mean_min",
+    "ai.failed_sessions", "cost.total", "cost.per_met_need",
+)
+#: Each KPI judged: (key, label, direction, format), from :mod:`kaicity.kpi_labels`.  Direction +1: higher is
+#: worse; -1: lower is worse.  Format as in ``comparison.HEADLINE``: True a percentage, an int that many decimals.
+JUDGED: list[tuple[str, str, int, bool | int]] = [
+    (key, text, -kpi_label(key).better, fmt) for key, text, fmt in map(kpi_row, JUDGED_KEYS)]
 
 #: Differences smaller than this (relative to the larger value) count as no difference.
 _TINY = 1e-9

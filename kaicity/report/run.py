@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from kaicity.categories import ZONES
+from kaicity.kpi_labels import kpi_label, kpi_text
 from kaicity.metrics import summarize, trips_frame
 from kaicity.metrics.drt import drt_legs
 from kaicity.plots import subplots
@@ -116,6 +117,12 @@ def _forgone_lines(rows: list[tuple[str, dict]]) -> list[str]:
     return out
 
 
+def _kpi_line(key: str, value) -> str:
+    """``- Label: value``, label and decimals from :mod:`kaicity.kpi_labels`."""
+    text = kpi_text(key)
+    return f"- {text[:1].upper() + text[1:]}: {_fmt(value, digits=kpi_label(key).digits)}"
+
+
 def run_markdown(summary: dict, plots: list[str], gis_notes: list[str] | None = None) -> str:
     """Markdown report of one run (``gis_notes``: lines about its GIS outputs, before the figures)."""
     k = summary["kpis"]
@@ -129,8 +136,8 @@ def run_markdown(summary: dict, plots: list[str], gis_notes: list[str] | None = 
                   f"{_fmt(sim.get('bus_seats_per_run'))} bus seats per run (mean, agents).", ""]
     if summary.get("warnings"):  # requests the model could not meet exactly
         lines += ["## Warnings", "", *[f"- {w}" for w in summary["warnings"]], ""]
-    lines += ["## Needs", "", "| group | needs | met | forgone | mean time to service (min) | p95 (min) |",
-              "|---|---|---|---|---|---|"]
+    lines += ["## Needs", "", f"| group | needs | met | forgone | {kpi_text('overall.time_to_service_min.mean')} | "
+              "p95 (min) |", "|---|---|---|---|---|---|"]
     rows = [("all", k["overall"])] + [(g, k["by_group"][g]) for g in GROUP_ROWS] + \
         [(z, k["by_zone"][z]) for z in ZONES]
     for name, b in rows:
@@ -139,17 +146,16 @@ def run_markdown(summary: dict, plots: list[str], gis_notes: list[str] | None = 
                      f"{_fmt(b['time_to_service_min']['p95'])} |")
     lines += _forgone_lines(rows)
     acc = k["access"]
-    lines += ["", "## 15-minute access", "", ("| group | 15-min walking index (static) "
-                                         "| effective access: needs met within 15 min, any channel |"), "|---|---|---|"]
+    lines += ["", "## 15-minute access", "", (f"| group | {kpi_text('access.overall.index_15min')} "
+                                         f"| effective access: {kpi_text('access.overall.effective_index')} |"),
+              "|---|---|---|"]
     for name, b in [("all", acc["overall"])] + list(acc["by_group"].items()) + list(acc["by_zone"].items()):
         if b.get("residents"):
             lines.append(f"| {name} | {_fmt(b['index_15min'], True)} | {_fmt(b['effective_index'], True)} |")
     eq, inc, cost = k["equity"], k["digital_inclusion"], k["cost"]
     lines += ["", "## Equity and inclusion", "",
-              f"- Gini of time to service: {_fmt(eq['gini_time_to_service'], digits=3)}",
-              "- Elderly / non-elderly time-to-service ratio: "
-              f"{_fmt(eq['elderly_vs_non_elderly_time_ratio'], digits=2)}",
-              f"- Rural / core time-to-service ratio: {_fmt(eq['rural_vs_core_time_ratio'], digits=2)}",
+              *[_kpi_line(f"equity.{key}", eq[key])
+                for key in ("gini_time_to_service", "elderly_vs_non_elderly_time_ratio", "rural_vs_core_time_ratio")],
               f"- Elderly mean literacy: {_fmt(inc['elderly_literacy_start'], digits=3)} → "
               f"{_fmt(inc['elderly_literacy_end'], digits=3)}",
               f"- AI uses: {_fmt(k['ai']['uses'])} ({_fmt(k['ai']['energy_kwh'], digits=2)} kWh)", ""]

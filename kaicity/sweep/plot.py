@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kaicity.kpi_labels import kpi_text
 from kaicity.sweep.results import PLOT_FILE
 
 __all__ = ["plot_sweep"]
@@ -33,7 +34,7 @@ def plot_sweep(df: pd.DataFrame, out: Path) -> list[str]:
         for ax, k in zip(axes, kpis, strict=True):
             ax.plot(mean.index, mean[k], marker="o", label=label)
     for ax, k in zip(axes, kpis, strict=True):
-        ax.set_title(k, fontsize=9)
+        ax.set_title(kpi_text(k, "share"), fontsize=9)
         ax.set_xlabel(x.removeprefix("param."))
     axes[0].legend(fontsize=7)
     fig.tight_layout()
