@@ -11,10 +11,16 @@ Demand patterns (origins are homes spread over the core and suburbs):
 * ``stops``      -- via virtual stops 400 m apart (as Sejong Shucle / Gyeonggi 똑버스);
 * ``random``     -- door to door between random nodes (worst case: no node repeats).
 
-Targets of the DRT issue: under 1 ms of dispatch per request on average at 500 vehicles;
-50k requests a day in under 2 minutes.
+Targets of the DRT issue: under 1 ms of dispatch per request on average at 500 vehicles (CPU
+time, checked for the engine the model uses, ``auto``); 50k requests a day in under 2 minutes.
+
+Search engines (``--engine``, comma-separated to compare them on the same requests):
+``auto`` as the model runs (Dijkstra, then PHAST rows of a contraction hierarchy when the
+first searches are wide), ``hierarchy`` (PHAST from the start), ``dijkstra`` (never PHAST).
+All three give the same plans (the DRT's drive times sum exactly).
 
     python benchmarks/bench_drt.py [--quick] [--city-nodes 10000] [--demand facilities,stops,random]
+                                   [--engine auto,hierarchy,dijkstra]
                                    [--cases 5000x50,5000x500,50000x50,50000x500] [--json PATH]
     python benchmarks/bench_drt.py --calibrate      # Sejong Shucle runs for docs/validation.md
 """
@@ -58,8 +64,11 @@ def requests_for(city, n: int, pattern: str, seed: int) -> list:
     return [TripRequest(k, k, int(origins[k]), int(dests[k]), float(times[k]), 1.2, 1200.0) for k in range(n)]
 
 
-def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
-    """Dispatch one day; returns timings and KPIs."""
+ENGINES = {"auto": None, "hierarchy": True, "dijkstra": False}
+
+
+def one_day(city, requests: list, vehicles: int, pattern: str, engine: str = "auto") -> dict:
+    """Dispatch one day with the search ``engine`` (see :data:`ENGINES`); returns timings and KPIs."""
 
     from kaicity.metrics.drt import drt_kpis
     from kaicity.scenario import DrtSection
@@ -70,7 +79,7 @@ def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
                      virtual_stop_spacing_m=400.0, zones=["core", "suburb"],
                      rebalancing={"enabled": True, "interval_min": 15, "window_min": 60})
     t0 = time.perf_counter()
-    svc = DRTService(city, cfg, horizon_s=86_400.0, rng=np.random.default_rng(1))
+    svc = DRTService(city, cfg, horizon_s=86_400.0, rng=np.random.default_rng(1), hierarchy=ENGINES[engine])
     build_s = time.perf_counter() - t0
     book_wall = book_cpu = 0.0
     k = 0
@@ -87,7 +96,9 @@ def one_day(city, requests: list, vehicles: int, pattern: str) -> dict:
     kp = drt_kpis(svc)
     n = len(requests)
     return {
-        "pattern": pattern, "requests": n, "vehicles": vehicles, "virtual_stops": kp["virtual_stops"],
+        "pattern": pattern, "engine": engine,
+        "searches_on": "hierarchy" if svc.travel.searcher.hierarchy else "dijkstra",
+        "requests": n, "vehicles": vehicles, "virtual_stops": kp["virtual_stops"],
         "build_s": build_s, "dispatch_ms_per_request": book_wall / n * 1e3,
         "dispatch_cpu_ms_per_request": book_cpu / n * 1e3, "day_wall_s": day_wall, "day_cpu_s": day_cpu,
         "rejection_rate": kp["rejection_rate"], "wait_mean_min": kp["wait_min"]["mean"],
@@ -106,32 +117,34 @@ def benchmark(args: argparse.Namespace) -> int:
     cases = [tuple(int(x) for x in c.split("x")) for c in args.cases.split(",")]
     patterns = args.demand.split(",")
     rows = []
-    header = (f"{'pattern':<11}{'requests':>9}{'vehicles':>9}{'ms/req':>8}{'cpu ms':>8}{'day s':>8}"
+    header = (f"{'pattern':<11}{'engine':<10}{'requests':>9}{'vehicles':>9}{'ms/req':>8}{'cpu ms':>8}{'day s':>8}"
               f"{'day cpu':>8}{'reject':>8}{'wait':>6}{'pooled':>7}{'evals':>7}")
     print(header)
     for pattern in patterns:
         for n, vehicles in cases:
             reqs = requests_for(city, n, pattern, seed=2)
-            r = one_day(city, reqs, vehicles, pattern)
-            rows.append(r)
-            print(f"{pattern:<11}{n:>9}{vehicles:>9}{r['dispatch_ms_per_request']:>8.3f}"
-                  f"{r['dispatch_cpu_ms_per_request']:>8.3f}{r['day_wall_s']:>8.1f}{r['day_cpu_s']:>8.1f}"
-                  f"{r['rejection_rate']:>8.3f}{r['wait_mean_min'] or 0:>6.1f}{r['pooled_share'] or 0:>7.2f}"
-                  f"{r['insertions_evaluated_per_request']:>7.0f}", flush=True)
+            for engine in args.engine.split(","):
+                r = one_day(city, reqs, vehicles, pattern, engine)
+                rows.append(r)
+                print(f"{pattern:<11}{engine:<10}{n:>9}{vehicles:>9}{r['dispatch_ms_per_request']:>8.3f}"
+                      f"{r['dispatch_cpu_ms_per_request']:>8.3f}{r['day_wall_s']:>8.1f}{r['day_cpu_s']:>8.1f}"
+                      f"{r['rejection_rate']:>8.3f}{r['wait_mean_min'] or 0:>6.1f}{r['pooled_share'] or 0:>7.2f}"
+                      f"{r['insertions_evaluated_per_request']:>7.0f}", flush=True)
     ok = True
-    for r in rows:
+    for r in rows:   # targets: CPU time (what the machine's load cannot inflate), wall time beside it
+        label = f"# {r['pattern']} {r['engine']} {r['requests']}x{r['vehicles']}"
         if r["vehicles"] >= 500:
-            hit = r["dispatch_ms_per_request"] < PER_REQUEST_TARGET_MS
+            hit = r["dispatch_cpu_ms_per_request"] < PER_REQUEST_TARGET_MS
             r["meets_per_request_target"] = hit
-            print(f"# {r['pattern']} {r['requests']}x{r['vehicles']}: {r['dispatch_ms_per_request']:.3f} ms/request "
-                  f"({'ok' if hit else 'MISSED'}, target < {PER_REQUEST_TARGET_MS} ms)")
-            ok &= hit or r["pattern"] == "random"
+            print(f"{label}: {r['dispatch_cpu_ms_per_request']:.3f} CPU ms/request, "
+                  f"{r['dispatch_ms_per_request']:.3f} wall ({'ok' if hit else 'MISSED'}, target < "
+                  f"{PER_REQUEST_TARGET_MS} ms; searches on {r['searches_on']})")
+            ok &= hit or r["engine"] == "dijkstra"
         if r["requests"] >= 50_000:
             hit = r["day_wall_s"] < DAY_TARGET_S
             r["meets_day_target"] = hit
-            print(f"# {r['pattern']} {r['requests']}x{r['vehicles']}: day {r['day_wall_s']:.1f} s "
-                  f"({'ok' if hit else 'MISSED'}, target < {DAY_TARGET_S:.0f} s)")
-            ok &= hit or r["pattern"] == "random"
+            print(f"{label}: day {r['day_wall_s']:.1f} s ({'ok' if hit else 'MISSED'}, target < {DAY_TARGET_S:.0f} s)")
+            ok &= hit
     if args.json:
         Path(args.json).write_text(json.dumps({
             "benchmark": "drt dispatch", "city_nodes": city.drive.n_nodes, "machine": machine_info(),
@@ -186,6 +199,8 @@ def main() -> int:
     ap.add_argument("--demand", default="facilities,stops,random")
     ap.add_argument("--cases", default="5000x50,5000x500,50000x50,50000x500",
                     help="comma-separated REQUESTSxVEHICLES")
+    ap.add_argument("--engine", default="auto",
+                    help="comma-separated search engines: auto (as the model runs), hierarchy, dijkstra")
     ap.add_argument("--calibrate", action="store_true", help="run the Sejong Shucle calibration instead")
     ap.add_argument("--seed", type=int, default=None, help="scenario seed for --calibrate")
     ap.add_argument("--json", default=None, metavar="PATH")
