@@ -137,6 +137,19 @@ cdef Py_ssize_t _contract_node(Witness* ws, vector[vector[Arc]]& outs, vector[ve
     return count
 
 
+cdef inline void _mark_neighbours(vector[Arc]& arcs, const unsigned char* contracted, index_t* deleted,
+                                  index_t* level, index_t above) noexcept nogil:
+    """Each live neighbour in ``arcs`` lost one more neighbour and sits at least at level ``above``."""
+    cdef size_t k
+    cdef index_t x
+    for k in range(arcs.size()):
+        x = arcs[k].node
+        if not contracted[x]:
+            deleted[x] += 1
+            if level[x] < above:
+                level[x] = above
+
+
 def contract(const index_t[::1] indptr, const index_t[::1] indices, const weight_t[::1] weights,
              Py_ssize_t max_settle, index_t[::1] rank):
     """Contract every node of the CSR graph; fills ``rank`` and returns ``(tails, heads, costs)`` of all arcs.
@@ -152,7 +165,7 @@ def contract(const index_t[::1] indptr, const index_t[::1] indices, const weight
     cdef index_t* level = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
     cdef Witness ws
     cdef IndexedHeap order
-    cdef index_t u, v, x, r = 0
+    cdef index_t u, v, r = 0
     cdef int64_t e
     cdef size_t k
     cdef Py_ssize_t deg, sc, m = 0
@@ -160,17 +173,12 @@ def contract(const index_t[::1] indptr, const index_t[::1] indices, const weight
     ws.dist = <weight_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(weight_t))
     ws.touched = <index_t*> malloc(<size_t> (n if n > 0 else 1) * sizeof(index_t))
     ws.n_touched = 0
-    if (contracted == NULL or deleted == NULL or level == NULL or ws.dist == NULL or ws.touched == NULL
-            or heap_init(&ws.heap, n, False) != 0 or heap_init(&order, n, False) != 0):
-        free(contracted)
-        free(deleted)
-        free(level)
-        free(ws.dist)
-        free(ws.touched)
-        heap_free(&ws.heap)
-        heap_free(&order)
-        raise MemoryError("kaicity hierarchy: cannot allocate contraction arrays")
+    cdef bint heaps_ok = heap_init(&ws.heap, n, False) == 0   # a failed init leaves a heap safe to free
+    heaps_ok = heap_init(&order, n, False) == 0 and heaps_ok
     try:
+        if (not heaps_ok or contracted == NULL or deleted == NULL or level == NULL or ws.dist == NULL
+                or ws.touched == NULL):
+            raise MemoryError("kaicity hierarchy: cannot allocate contraction arrays")
         with nogil:
             outs.resize(n)
             ins.resize(n)
@@ -197,18 +205,8 @@ def contract(const index_t[::1] indptr, const index_t[::1] indices, const weight
                 contracted[v] = 1
                 rank[v] = r
                 r += 1
-                for k in range(outs[v].size()):
-                    x = outs[v][k].node
-                    if not contracted[x]:
-                        deleted[x] += 1
-                        if level[x] < level[v] + 1:
-                            level[x] = level[v] + 1
-                for k in range(ins[v].size()):
-                    x = ins[v][k].node
-                    if not contracted[x]:
-                        deleted[x] += 1
-                        if level[x] < level[v] + 1:
-                            level[x] = level[v] + 1
+                _mark_neighbours(outs[v], contracted, deleted, level, level[v] + 1)
+                _mark_neighbours(ins[v], contracted, deleted, level, level[v] + 1)
             for u in range(n):
                 m += <Py_ssize_t> outs[u].size()
     finally:
