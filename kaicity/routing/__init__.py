@@ -58,7 +58,10 @@ Layout (one job per module, all private; use the names exported here):
 - ``_execution``: thread count, search order, per-thread work arrays pooled per graph;
 - ``_searches`` (:func:`shortest_times`, :func:`bounded_times`), ``_nearest``
   (:func:`nearest`, :func:`nearest_many`), ``_matrix`` (:func:`time_matrix`), ``_paths``
-  (:func:`shortest_path`, :func:`shortest_paths`), ``_results`` (:class:`SparseTimes`).
+  (:func:`shortest_path`, :func:`shortest_paths`), ``_results`` (:class:`SparseTimes`);
+- ``_hierarchy``: :class:`Hierarchy` (a contraction hierarchy built once per graph, then
+  full rows by PHAST sweeps, 3-10x cheaper than a full Dijkstra) and :func:`quantized`
+  (edge costs on a 1/1024 grid, so every engine's sums agree to the last bit).
 
 The settings :data:`MIN_PARALLEL_S`, :data:`LAYOUT_MIN_NODES`, :data:`LAYOUT_MAX_FAR`,
 :data:`BUCKET_MAX_SLOTS`, :data:`BUCKET_MAX_MEDIAN_SPAN` and :data:`BUCKET_WIDTH_MARGIN`
