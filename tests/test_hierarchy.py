@@ -150,3 +150,17 @@ def test_a_drt_day_gives_the_same_plans_with_either_engine():
     assert len(dijkstra_day[0]) > 100
     assert dijkstra_day[:2] == hier_day[:2] == auto_day[:2]
     assert (dijkstra_day[2], hier_day[2]) == (False, True)
+    assert auto_day[2]   # random pairs on a small city: wide searches, so the automatic choice switched
+
+
+def test_narrow_searches_stay_on_dijkstra():
+    from kaicity.services.drt.travel import PROBE_SEARCHES, TravelTimes
+
+    g = quantized(load_city("synthetic:n=2000,seed=3").drive)
+    narrow, wide = TravelTimes(g), TravelTimes(g)
+    for k in range(PROBE_SEARCHES + 1):
+        for tr, limit in ((narrow, 30.0), (wide, 1e9)):
+            tr.bounded_to(k % g.n_nodes, limit)
+            tr.clean()
+    assert narrow.searcher.hierarchy is None and not narrow._choose
+    assert wide.searcher.hierarchy is not None
