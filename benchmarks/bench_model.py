@@ -11,7 +11,9 @@ In the same process as each point of the residents sweep, a plain Mesa 3 model o
 same number of do-nothing agents (``shuffle_do("step")`` on agents whose ``step`` does
 nothing) is timed for a few ticks and scaled to one day of the scenario's ticks: the peer
 ratio is kaicity's run time per day / plain Mesa's time per day (lower is better).
-Slopes are least-squares fits of log(time) on log(size): 1 = linear.
+Slopes are least-squares fits of log(time) on log(size): 1 = linear.  Each point also records
+the CPU time of every simulated day; a run of 6 days or more reports its last 3 days' CPU over
+its first 3 days' (``last3_vs_first3_cpu``): growth with the run's length measured in one process.
 
 Targets (issue 17): per-day cost at 30 days within 1.15x of that at 3 days and at 365 days
 within 1.3x; one day of 1M residents under 0.2x the plain-Mesa day, peak memory < 1.5 GB.
@@ -89,7 +91,13 @@ def one(residents: int, days: int, city_nodes: int, scenario: str, drt_per_resid
     model = KaiCityModel(sc)
     t_build = time.perf_counter() - t0
     t0, c0 = time.perf_counter(), time.process_time()
-    model.run()
+    day_cpu = []   # CPU s of each simulated day: days 1-3 against the last 3 in the same process
+    while model.running:
+        c_day = time.process_time()
+        day_end = (len(day_cpu) + 1) * 86_400.0
+        while model.running and model.now < day_end:
+            model.step()
+        day_cpu.append(time.process_time() - c_day)
     t_run, c_run = time.perf_counter() - t0, time.process_time() - c0
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     out = {
@@ -97,6 +105,9 @@ def one(residents: int, days: int, city_nodes: int, scenario: str, drt_per_resid
         "ticks": model.steps, "city_s": t_city, "build_s": t_build, "run_s": t_run, "run_cpu_s": c_run,
         "per_day_s": t_run / days, "per_day_cpu_s": c_run / days, "peak_memory_gb": rss_gb,
         "resident_agents_made": getattr(model.residents, "created", len(model.residents)),
+        "day_cpu_s": [round(c, 4) for c in day_cpu],
+        # the sharpest growth probe: the last 3 days' CPU over days 1-3's, same process and machine state
+        "last3_vs_first3_cpu": sum(day_cpu[-3:]) / sum(day_cpu[:3]) if len(day_cpu) >= 6 else None,
     }
     if peer:
         ticks_per_day = round(86_400 / model.tick_s)
@@ -201,6 +212,9 @@ def summarize(rows: dict[str, list[dict]]) -> dict:
     if dys:
         by = {r["days"]: r for r in dys}
         s["slope_run_vs_days"] = slope([r["days"] for r in dys], [r["run_s"] for r in dys])
+        for d, r in sorted(by.items()):
+            if r.get("last3_vs_first3_cpu") is not None:
+                s[f"last3_vs_first3_days_cpu_at_{d}"] = r["last3_vs_first3_cpu"]
         if 3 in by:
             for d, key in ((30, "per_day_30_vs_3"), (365, "per_day_365_vs_3")):
                 if d in by:

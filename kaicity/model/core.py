@@ -25,6 +25,7 @@ from kaicity.errors import KaicityWarning, SimulationError
 from kaicity.metrics import timeseries_reporters
 from kaicity.model import build, outcomes, visits
 from kaicity.model.cities import city_for, population_cells_for
+from kaicity.model.collector import ColumnCollector
 from kaicity.model.constants import ARRIVE, NEED, RETURN, TRAINING
 from kaicity.model.residents import LazyResidents
 from kaicity.network.city import City
@@ -34,7 +35,7 @@ from kaicity.services.learning import decay
 from kaicity.services.mode import Mode
 from kaicity.services.needs import DAY_S, generate_needs, profile_matrix, rate_matrix
 from kaicity.services.population import synthesize_population
-from kaicity.services.records import NeedLog
+from kaicity.services.records import NeedLog, VisitLog
 
 
 class KaiCityModel(mesa.Model):
@@ -110,11 +111,11 @@ class KaiCityModel(mesa.Model):
         #: walking time home from each trip's place (the way home when a ride home is rejected)
         self._fallback_home_s = np.full(self.log.n, np.inf)
         self._return_asked = np.full(self.log.n, np.nan)
-        #: every arrival at a place: (trip, place index, arrival time, served)
-        self.visits: list[tuple[int, int, float, bool]] = []
+        #: every arrival at a place: (trip, place index, arrival time, served), in columns
+        self.visits = VisitLog()
         self._used_today = np.zeros(pop.n, dtype=bool)
         build.build_counters(self)
-        self.datacollector = mesa.DataCollector(model_reporters=timeseries_reporters(self))
+        self.datacollector = ColumnCollector(timeseries_reporters(self))
         self.running = True
         self.datacollector.collect(self)
 

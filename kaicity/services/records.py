@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from enum import IntEnum
 
 import numpy as np
 
 from kaicity.services.channel import Channel
+from kaicity.services.columns import Column
 from kaicity.services.mode import Mode
 
 CHANNELS: tuple[Channel, ...] = tuple(Channel)
@@ -114,3 +116,36 @@ class NeedLog:
             "return_wait_min": self.ret_wait_s[:n] / 60.0,
             "return_note": [self.ret_note.get(i, "") for i in range(n)],
         }
+
+
+class VisitLog(Sequence):
+    """Every arrival at a place, ``(trip, place index, arrival time, served)``, kept in four columns.
+
+    Reads as the list of tuples it replaces (``len``, indexing, iteration) at 17 bytes a visit
+    instead of ~150 as Python objects.
+    """
+
+    def __init__(self) -> None:
+        self.trip = Column(np.int64)
+        self.place = Column(np.int32)
+        self.time = Column(np.float64)
+        self.served = Column(np.bool_)
+
+    def append(self, visit: tuple[int, int, float, bool]) -> None:
+        """Record one arrival ``(trip, place, time, served)``."""
+        trip, place, time, served = visit
+        self.trip.append(trip)
+        self.place.append(place)
+        self.time.append(time)
+        self.served.append(served)
+
+    def __len__(self) -> int:
+        return len(self.trip)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return list(zip(self.trip[index], self.place[index], self.time[index], self.served[index], strict=True))
+        return self.trip[index], self.place[index], self.time[index], self.served[index]
+
+    def __iter__(self) -> Iterator[tuple[int, int, float, bool]]:
+        return zip(self.trip, self.place, self.time, self.served, strict=True)

@@ -212,7 +212,7 @@ class DemandHistory:
 
     :meth:`forecast` equals, value for value, the count of the last window plus the mean
     count of the same upcoming window on each previous day, computed from scratch.  Times
-    are kept sorted (re-sorted lazily after an out-of-order record) so a window's count is
+    are kept sorted (an out-of-order record is put in its place) so a window's count is
     two binary searches and a ``bincount`` of the requests in it.  For integer-valued
     times (whole seconds, as the model's ticks are) the previous days' sum is kept per
     time of day and extended by the days completed since its last use, so a forecast
@@ -232,7 +232,6 @@ class DemandHistory:
         self._t = np.empty(1024)
         self._c = np.empty(1024, dtype=np.int64)
         self._n = 0
-        self._sorted = True
         # time of day -> (previous days summed, their counts per cell); valid while no record lands before _horizon
         self._memo: dict[float, tuple[int, np.ndarray]] = {}
         self._horizon = -math.inf
@@ -241,27 +240,30 @@ class DemandHistory:
         return self._n
 
     def add(self, time: float, cell: int) -> None:
-        """Record a request in ``cell`` at ``time``."""
+        """Record a request in ``cell`` at ``time``.
+
+        A record earlier than the last goes in its sorted place, after the records of the same
+        time (where a stable sort would put it): it moves only the few later records, where
+        re-sorting the whole history at the next count cost O(history) each time.
+        """
         n = self._n
         if n == len(self._t):
             self._t = np.concatenate([self._t, np.empty(n)])
             self._c = np.concatenate([self._c, np.empty(n, dtype=np.int64)])
-        if n and time < self._t[n - 1]:
-            self._sorted = False
         if time < self._horizon:    # lands in a window already summed: start the sums again
             self._memo.clear()
             self._horizon = -math.inf
-        self._t[n] = time
-        self._c[n] = cell
+        k = n
+        if n and time < self._t[n - 1]:
+            k = int(np.searchsorted(self._t[:n], time, side="right"))
+            self._t[k + 1:n + 1] = self._t[k:n]
+            self._c[k + 1:n + 1] = self._c[k:n]
+        self._t[k] = time
+        self._c[k] = cell
         self._n = n + 1
 
     def count(self, start: float, end: float) -> np.ndarray:
         """Requests per cell with ``start <= time < end`` (int64)."""
-        if not self._sorted:
-            order = np.argsort(self._t[:self._n], kind="stable")
-            self._t[:self._n] = self._t[order]
-            self._c[:self._n] = self._c[order]
-            self._sorted = True
         t = self._t[:self._n]
         lo, hi = np.searchsorted(t, [start, end], side="left")
         return np.bincount(self._c[lo:max(lo, hi)], minlength=self.n_cells)
