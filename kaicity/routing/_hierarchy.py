@@ -76,12 +76,10 @@ class Hierarchy:
         self.pos = pos
         pt, ph = pos[tails], pos[heads]
         up = ph < pt   # the head is higher in the hierarchy
-        # forward rows: search up along arcs tail -> head, sweep each node's arcs from higher tails
-        self._up_out = _csr(pt[up], ph[up], costs[up], n)
-        self._down_in = _csr(ph[~up], pt[~up], costs[~up], n)
-        # reverse rows: search up against arcs head <- tail (tail higher), sweep each node's arcs to higher heads
-        self._up_in = _csr(ph[~up], pt[~up], costs[~up], n)
-        self._down_out = _csr(pt[up], ph[up], costs[up], n)
+        # each node's arcs to higher nodes, and each node's arcs from higher nodes; a forward row searches
+        # up the first and sweeps the second, a reverse row searches up the second and sweeps the first
+        self._to_higher = _csr(pt[up], ph[up], costs[up], n)
+        self._from_higher = _csr(ph[~up], pt[~up], costs[~up], n)
         self._sweeper = _hierarchy.Sweeper(n)
 
     def row(self, source: int, reverse: bool = False, out: np.ndarray | None = None) -> np.ndarray:
@@ -89,7 +87,7 @@ class Hierarchy:
         source = check_node(source, self.n_nodes, "source")
         if out is None:
             out = np.empty(self.n_nodes)
-        up, down = (self._up_in, self._down_out) if reverse else (self._up_out, self._down_in)
+        up, down = (self._from_higher, self._to_higher) if reverse else (self._to_higher, self._from_higher)
         self._sweeper.row(*up, *down, int(self.pos[source]), self.order, out)
         return out
 
