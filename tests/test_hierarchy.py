@@ -79,6 +79,7 @@ def test_quantized_costs_are_on_the_grid_and_stay_positive():
     tiny = Graph.from_edges(2, [0], [1], [1e-9], directed=True, unit="s", x=[0.0, 1.0], y=[0.0, 0.0])
     assert quantized(tiny).weights[0] == routing._hierarchy.QUANTUM
     assert g.weights is not q.weights and g._cache is not q._cache
+    assert quantized(g, 2.0 ** -3) is q and quantized(g) is not q   # one copy per graph and quantum
     with pytest.raises(RoutingError, match="power of two"):
         quantized(g, 0.001)
 

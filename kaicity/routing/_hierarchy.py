@@ -34,14 +34,19 @@ def quantized(graph: Graph, quantum: float = QUANTUM) -> Graph:
 
     Positive costs stay positive (at least one quantum), so a bucket queue still applies.
     Sums of such costs are exact in float64 up to ``2**53 * quantum``, so every search
-    engine gives the same times to the last bit.
+    engine gives the same times to the last bit.  The copy is cached on ``graph`` (as its
+    transpose is), so every model on a shared city also shares the copy's transpose and
+    prepared search arrays.
     """
     mant, _ = np.frexp(quantum)
     if quantum <= 0 or mant != 0.5:
         raise RoutingError(f"quantum must be a positive power of two, got {quantum!r}")
-    w = np.round(graph.weights / quantum) * quantum
-    w = np.where((graph.weights > 0) & (w <= 0), quantum, w)
-    return dataclasses.replace(graph, weights=w, _cache={})
+    key = ("quantized", float(quantum))
+    if key not in graph._cache:
+        w = np.round(graph.weights / quantum) * quantum
+        w = np.where((graph.weights > 0) & (w <= 0), quantum, w)
+        graph._cache[key] = dataclasses.replace(graph, weights=w, _cache={})
+    return graph._cache[key]
 
 
 class Hierarchy:
