@@ -19,7 +19,7 @@ from functools import partial
 import mesa
 import pandas as pd
 
-from kaicity.services.columns import Column, _dtype_of
+from kaicity.services.columns import Column, dtype_of
 
 
 def _report(reporter, model):
@@ -57,7 +57,7 @@ class ColumnCollector(mesa.DataCollector):
         columns = self.model_vars
         for name, reporter in self.model_reporters.items():
             value = _report(reporter, model)
-            columns[name].append(value if _dtype_of(value) is not None else deepcopy(value))
+            columns[name].append(value if dtype_of(value) is not None else deepcopy(value))
 
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """One column per reporter, one row per collection (as :meth:`mesa.DataCollector.get_model_vars_dataframe`)."""

@@ -19,7 +19,7 @@ _FLOAT_TYPES = (float, np.float64)
 _I64 = np.iinfo(np.int64)
 
 
-def _dtype_of(value) -> type | None:
+def dtype_of(value) -> type | None:
     """The buffer dtype for ``value`` (an exact int or float, not bool), else None."""
     t = type(value)
     if t in _INT_TYPES:
@@ -57,7 +57,7 @@ class Column(Sequence):
             return
         buf, n = self._buf, self._n
         if not self._fixed:
-            kind = _dtype_of(value)
+            kind = dtype_of(value)
             if buf is None and kind is not None:
                 buf = self._buf = np.empty(16, dtype=kind)
             elif buf is None or kind is not buf.dtype.type:
